@@ -1,0 +1,122 @@
+"""Goals and PTO: effective-dated, so a change never rewrites past weeks.
+
+A weekly goal applies to a period when it is the latest one whose
+`effective_from` is on or before the period's last day: a goal changed on a
+Wednesday counts for that week, and weeks that ended before it keep theirs.
+A rep without a row of their own for a metric has the catalog's default goal
+(if the metric has one). A row with an empty goal means "no goal from then on".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from scorecard.catalog import Catalog
+from scorecard.store import Store
+
+GOAL_SOURCES = ("manual", "import", "derived")
+
+
+class InvalidGoal(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class GoalChange:
+    rep_id: int
+    metric: str
+    weekly_goal: float | None
+    effective_from: date
+
+
+def set_goals(store: Store, catalog: Catalog, changes: Iterable[GoalChange], source: str = "manual") -> int:
+    """Record goal changes in one transaction; any invalid change rejects them all."""
+    rows = list(changes)
+    if source not in GOAL_SOURCES:
+        raise InvalidGoal(f"unknown goal source {source!r}")
+    for change in rows:
+        if change.metric not in catalog.metrics:
+            raise InvalidGoal(f"unknown metric {change.metric!r}; use one of {', '.join(catalog.metrics)}")
+        if change.weekly_goal is not None and not change.weekly_goal >= 0:
+            raise InvalidGoal(f"goal for {change.metric} must be zero or more, not {change.weekly_goal}")
+    with store.write() as cur:
+        for change in rows:
+            cur.execute(
+                "INSERT OR REPLACE INTO goals (rep_id, metric, weekly_goal, effective_from, source, set_at) "
+                "VALUES (?, ?, ?, ?, ?, current_timestamp::TIMESTAMP)",
+                [change.rep_id, change.metric, change.weekly_goal, change.effective_from, source],
+            )
+    return len(rows)
+
+
+def weekly_goals(store: Store, catalog: Catalog, period_end: date) -> pl.DataFrame:
+    """Every rep's weekly goal per metric in force for a period ending `period_end`.
+
+    Columns: rep_id (i32), metric (str), weekly_goal (f64), source (str:
+    default | manual | import | derived). Only (rep, metric) pairs that have a
+    goal are listed.
+    """
+    defaults = pl.DataFrame(
+        [(m.key, float(m.default_weekly_goal)) for m in catalog.metrics.values() if m.default_weekly_goal is not None],
+        schema={"metric": pl.String, "default_goal": pl.Float64},
+        orient="row",
+    )
+    reps = store.frame("SELECT rep_id FROM reps")
+    own = store.frame(
+        """
+        SELECT rep_id, metric, weekly_goal, source
+        FROM goals
+        WHERE effective_from <= ?
+        QUALIFY row_number() OVER (PARTITION BY rep_id, metric ORDER BY effective_from DESC, set_at DESC) = 1
+        """,
+        [period_end],
+    )
+    with_defaults = (
+        reps.join(defaults, how="cross")
+        .join(own, on=["rep_id", "metric"], how="left")
+        .with_columns(
+            weekly_goal=pl.when(pl.col("source").is_null()).then(pl.col("default_goal")).otherwise(pl.col("weekly_goal")),
+            source=pl.col("source").fill_null("default"),
+        )
+        .select("rep_id", "metric", "weekly_goal", "source")
+    )
+    # Metrics without a default that a manager gave a goal to (calls, lag metrics).
+    extra = own.join(defaults, on="metric", how="anti").select("rep_id", "metric", "weekly_goal", "source")
+    return (
+        pl.concat([with_defaults, extra.cast(with_defaults.schema)])
+        .filter(pl.col("weekly_goal").is_not_null())
+        .sort("rep_id", "metric")
+    )
+
+
+def goal_history(store: Store, rep_id: int) -> pl.DataFrame:
+    return store.frame(
+        "SELECT metric, weekly_goal, effective_from, source, set_at FROM goals WHERE rep_id = ? ORDER BY metric, effective_from",
+        [rep_id],
+    )
+
+
+def add_pto(store: Store, rep_id: int, days: Iterable[date]) -> int:
+    rows = sorted(set(days))
+    with store.write() as cur:
+        for day in rows:
+            cur.execute("INSERT OR IGNORE INTO pto VALUES (?, ?)", [rep_id, day])
+    return len(rows)
+
+
+def remove_pto(store: Store, rep_id: int, days: Iterable[date]) -> None:
+    with store.write() as cur:
+        for day in set(days):
+            cur.execute("DELETE FROM pto WHERE rep_id = ? AND day = ?", [rep_id, day])
+
+
+def pto_days(store: Store, start: date, end: date) -> dict[int, set[date]]:
+    """PTO days between `start` and `end` inclusive, per rep_id (reps with none are absent)."""
+    result: dict[int, set[date]] = {}
+    for rep_id, day in store.fetchall("SELECT rep_id, day FROM pto WHERE day BETWEEN ? AND ?", [start, end]):
+        result.setdefault(int(rep_id), set()).add(day)
+    return result

@@ -1,0 +1,190 @@
+"""The query layer: the only module that talks to DuckDB.
+
+One process owns the database file read-write. It holds one connection, runs
+every query on a cursor of its own, pushes every write through one lock inside
+one transaction, and bumps a data version on every committed write so open
+pages can notice new data cheaply.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from scorecard._schema import MIGRATIONS
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "scorecard.duckdb"
+
+Params = Sequence[Any] | dict[str, Any] | None
+
+
+class DatabaseLocked(RuntimeError):
+    """Another process (normally the running app) holds the database file."""
+
+
+class NotAScorecardDatabase(ValueError):
+    """The file opened is a DuckDB file, or not even that, but not one of ours."""
+
+
+def default_db_path() -> Path:
+    """`$SCORECARD_DB` when set, else `data/scorecard.duckdb` beside the code."""
+    env = os.environ.get("SCORECARD_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+class Store:
+    """A DuckDB file with its schema migrated, one connection, and a write lock."""
+
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        self.read_only = read_only
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise DatabaseLocked(
+                    f"{self.path} is in use by another process (normally the running app). "
+                    "Upload through the app's Upload page, or drop the file into data/inbox/."
+                ) from exc
+            raise
+        self._write_lock = threading.RLock()
+        if not read_only:
+            self._migrate()
+        else:
+            self._check_is_ours()
+
+    # -- reading -----------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A fresh cursor: DuckDB cursors are cheap and safe to use one per thread."""
+        return self._con.cursor()
+
+    def fetchall(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).fetchall()
+
+    def fetchone(self, sql: str, params: Params = None) -> tuple[Any, ...] | None:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        row = self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    def frame(self, sql: str, params: Params = None) -> pl.DataFrame:
+        """Run a query and return its result as a Polars frame."""
+        with self.cursor() as cur:
+            return cur.sql(sql, params=params).pl()
+
+    def data_version(self) -> int:
+        return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0)
+
+    # -- writing -----------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction under the process-wide write lock.
+
+        Commits and bumps the data version when the block exits normally;
+        rolls back and re-raises otherwise, so a failed write leaves nothing.
+        """
+        if self.read_only:
+            raise PermissionError(f"{self.path} is open read-only")
+        with self._write_lock, self.cursor() as cur:
+            cur.begin()
+            try:
+                yield cur
+                cur.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
+                    "WHERE key = 'data_version'"
+                )
+                cur.commit()
+            except BaseException:
+                cur.rollback()
+                raise
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ------------------------------------------------------------
+    def schema_version(self) -> int:
+        return int(self.scalar("SELECT max(version) FROM schema_version") or 0)
+
+    def _check_is_ours(self) -> None:
+        try:
+            self.schema_version()
+        except duckdb.Error as exc:
+            raise NotAScorecardDatabase(f"{self.path} is not a Team Scorecard database") from exc
+
+    def _migrate(self) -> None:
+        """Apply forward-only migrations; each one in its own transaction."""
+        with self._write_lock, self.cursor() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TIMESTAMP)")
+            current = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+            done = int(current[0]) if current else 0
+            for version, statements in enumerate(MIGRATIONS, start=1):
+                if version <= done:
+                    continue
+                cur.begin()
+                try:
+                    for statement in statements:
+                        cur.execute(statement)
+                    cur.execute(
+                        "INSERT INTO schema_version VALUES (?, current_timestamp::TIMESTAMP)", [version]
+                    )
+                    cur.commit()
+                except BaseException:
+                    cur.rollback()
+                    raise
+
+
+def is_scorecard_database(path: Path | str) -> bool:
+    """True when `path` is a DuckDB file carrying our schema (checked read-only)."""
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return False
+    try:
+        tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        return {"schema_version", "meta", "reps", "events", "batches"} <= tables
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
+
+
+_stores: dict[Path, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def open_store(path: Path | str | None = None) -> Store:
+    """The process-wide store for `path`: one connection per file per process."""
+    resolved = (Path(path) if path is not None else default_db_path()).resolve()
+    with _stores_lock:
+        store = _stores.get(resolved)
+        if store is None:
+            store = Store(resolved)
+            _stores[resolved] = store
+        return store
+
+
+def forget_store(path: Path | str) -> None:
+    """Close and drop the process-wide store for `path` (used by restore and tests)."""
+    resolved = Path(path).resolve()
+    with _stores_lock:
+        store = _stores.pop(resolved, None)
+    if store is not None:
+        store.close()
