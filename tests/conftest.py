@@ -1,0 +1,24 @@
+"""Shared pytest setup: every test gets its own database, never data/scorecard.duckdb."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scorecard.store import Store
+from tests.factories import new_store
+
+
+@pytest.fixture(autouse=True)
+def _isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCORECARD_DB", str(tmp_path / "scorecard.duckdb"))
+    monkeypatch.setenv("SCORECARD_MANAGER_PASSCODE", "test-passcode")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = new_store(tmp_path, "fixture.duckdb")
+    yield s
+    s.close()
