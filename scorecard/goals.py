@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+import duckdb
 import polars as pl
 
 from scorecard.catalog import Catalog
@@ -43,14 +44,33 @@ def set_goals(store: Store, catalog: Catalog, changes: Iterable[GoalChange], sou
             raise InvalidGoal(f"unknown metric {change.metric!r}; use one of {', '.join(catalog.metrics)}")
         if change.weekly_goal is not None and not change.weekly_goal >= 0:
             raise InvalidGoal(f"goal for {change.metric} must be zero or more, not {change.weekly_goal}")
+    # The last change for a key wins, as if applied one by one; one statement keeps thousands of rows fast.
+    latest = {(c.rep_id, c.metric, c.effective_from): c for c in rows}
+    frame = pl.DataFrame(
+        [(c.rep_id, c.metric, c.weekly_goal, c.effective_from) for c in latest.values()],
+        schema={"rep_id": pl.Int32, "metric": pl.String, "weekly_goal": pl.Float64, "effective_from": pl.Date},
+        orient="row",
+    )
     with store.write() as cur:
-        for change in rows:
-            cur.execute(
-                "INSERT OR REPLACE INTO goals (rep_id, metric, weekly_goal, effective_from, source, set_at) "
-                "VALUES (?, ?, ?, ?, ?, current_timestamp::TIMESTAMP)",
-                [change.rep_id, change.metric, change.weekly_goal, change.effective_from, source],
-            )
+        _insert_frame(
+            cur,
+            frame,
+            "INSERT OR REPLACE INTO goals (rep_id, metric, weekly_goal, effective_from, source, set_at) "
+            "SELECT rep_id, metric, weekly_goal, effective_from, ?, current_timestamp::TIMESTAMP FROM _rows",
+            [source],
+        )
     return len(rows)
+
+
+def _insert_frame(cur: duckdb.DuckDBPyConnection, frame: pl.DataFrame, sql: str, params: list[object] | None = None) -> None:
+    """Run `sql` reading `frame` as the view `_rows`, inside the caller's transaction."""
+    if frame.is_empty():
+        return
+    cur.register("_rows", frame)
+    try:
+        cur.execute(sql, params)
+    finally:
+        cur.unregister("_rows")
 
 
 def weekly_goals(store: Store, catalog: Catalog, period_end: date) -> pl.DataFrame:
@@ -120,3 +140,58 @@ def pto_days(store: Store, start: date, end: date) -> dict[int, set[date]]:
     for rep_id, day in store.fetchall("SELECT rep_id, day FROM pto WHERE day BETWEEN ? AND ?", [start, end]):
         result.setdefault(int(rep_id), set()).add(day)
     return result
+
+
+def add_pto_rows(store: Store, rows: Iterable[tuple[int, date]]) -> int:
+    """Add many reps' PTO days in one transaction (all of them or none)."""
+    unique = sorted(set(rows))
+    frame = pl.DataFrame(unique, schema={"rep_id": pl.Int32, "day": pl.Date}, orient="row")
+    with store.write() as cur:
+        _insert_frame(cur, frame, "INSERT OR IGNORE INTO pto SELECT rep_id, day FROM _rows")
+    return len(unique)
+
+
+QUOTA_PERIODS = ("month", "quarter")
+
+
+@dataclass(frozen=True)
+class QuotaChange:
+    rep_id: int
+    amount: float
+    period: str  # month | quarter
+    effective_from: date
+
+
+def set_quotas(store: Store, changes: Iterable[QuotaChange]) -> int:
+    """Record quota changes in one transaction; any invalid change rejects them all."""
+    rows = list(changes)
+    for change in rows:
+        if change.period not in QUOTA_PERIODS:
+            raise InvalidGoal(f"quota period must be month or quarter, not {change.period!r}")
+        if not change.amount > 0:
+            raise InvalidGoal(f"quota amount must be above zero, not {change.amount}")
+    latest = {(c.rep_id, c.effective_from): c for c in rows}
+    frame = pl.DataFrame(
+        [(c.rep_id, c.amount, c.period, c.effective_from) for c in latest.values()],
+        schema={"rep_id": pl.Int32, "amount": pl.Float64, "period": pl.String, "effective_from": pl.Date},
+        orient="row",
+    )
+    with store.write() as cur:
+        _insert_frame(
+            cur, frame, "INSERT OR REPLACE INTO quotas (rep_id, amount, period, effective_from) SELECT * FROM _rows"
+        )
+    return len(rows)
+
+
+def quotas_in_force(store: Store, day: date) -> pl.DataFrame:
+    """Each rep's quota in force on `day`: rep_id, amount, period, effective_from."""
+    return store.frame(
+        """
+        SELECT rep_id, amount, period, effective_from
+        FROM quotas
+        WHERE effective_from <= ?
+        QUALIFY row_number() OVER (PARTITION BY rep_id ORDER BY effective_from DESC) = 1
+        ORDER BY rep_id
+        """,
+        [day],
+    )

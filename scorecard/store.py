@@ -8,8 +8,10 @@ pages can notice new data cheaply.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,6 +59,7 @@ class Store:
                 ) from exc
             raise
         self._write_lock = threading.RLock()
+        self._closed = False
         if not read_only:
             self._migrate()
         else:
@@ -82,7 +85,8 @@ class Store:
     def frame(self, sql: str, params: Params = None) -> pl.DataFrame:
         """Run a query and return its result as a Polars frame."""
         with self.cursor() as cur:
-            return cur.sql(sql, params=params).pl()
+            result: pl.DataFrame = cur.sql(sql, params=params).pl()
+            return result
 
     def data_version(self) -> int:
         return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0)
@@ -110,8 +114,31 @@ class Store:
                 cur.rollback()
                 raise
 
+    def copy_to(self, target: Path) -> None:
+        """Copy the whole database into a new file at `target`, as one consistent snapshot.
+
+        `COPY FROM DATABASE` runs as one read transaction, so the copy is
+        consistent while the app keeps writing; copying the live file's bytes
+        would miss commits still in the write-ahead log.
+        """
+        source = str(self.scalar("SELECT current_database()"))
+        # A fresh alias, so concurrent copies never collide.
+        alias = f"scorecard_copy_{uuid.uuid4().hex}"
+        with self.cursor() as cur:
+            cur.execute(f"ATTACH ? AS {alias}", [str(target)])
+            try:
+                cur.execute(f"COPY FROM DATABASE {_quote_identifier(source)} TO {alias}")
+            finally:
+                # Detaching checkpoints the copy, so the single file is complete.
+                cur.execute(f"DETACH {alias}")
+
     def close(self) -> None:
+        self._closed = True
         self._con.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def __enter__(self) -> Store:
         return self
@@ -151,6 +178,10 @@ class Store:
                     raise
 
 
+def _quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def is_scorecard_database(path: Path | str) -> bool:
     """True when `path` is a DuckDB file carrying our schema (checked read-only)."""
     try:
@@ -168,6 +199,16 @@ def is_scorecard_database(path: Path | str) -> bool:
 
 _stores: dict[Path, Store] = {}
 _stores_lock = threading.Lock()
+
+
+@atexit.register
+def close_all_stores() -> None:
+    """Close every process-wide store at exit, so each file is checkpointed and released cleanly."""
+    with _stores_lock:
+        stores = list(_stores.values())
+        _stores.clear()
+    for store in stores:
+        store.close()
 
 
 def open_store(path: Path | str | None = None) -> Store:

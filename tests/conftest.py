@@ -7,14 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from scorecard.store import Store
+from scorecard.store import Store, close_all_stores
 from tests.factories import new_store
 
 
 @pytest.fixture(autouse=True)
-def _isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("SCORECARD_DB", str(tmp_path / "scorecard.duckdb"))
     monkeypatch.setenv("SCORECARD_MANAGER_PASSCODE", "test-passcode")
+    yield
+    # Pages open process-wide stores; close them so no test inherits another's files.
+    close_all_stores()
 
 
 @pytest.fixture

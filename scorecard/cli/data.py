@@ -1,9 +1,150 @@
-"""CLI commands (placeholder module: filled in by its feature)."""
+"""CLI commands for data in: ingest, batches, undo, rejects."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from scorecard.cli import UsageError, add_command
+from scorecard.ingest import (
+    FIELDS,
+    BatchNotFound,
+    FileRejected,
+    IngestOptions,
+    IngestResult,
+    batch_rejects,
+    csv_safe,
+    ingest_path,
+    list_batches,
+    undo_batch,
+)
+from scorecard.ingest.values import DateOrder
+from scorecard.store import Store
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    return None
+    ingest = add_command(sub, "ingest", _ingest, "import CRM export files (CSV or .xlsx), one upload batch per file")
+    ingest.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    ingest.add_argument(
+        "--map", action="append", default=[], metavar="FIELD=COLUMN",
+        help=f"use COLUMN for FIELD (fields: {', '.join(FIELDS)}); repeatable",
+    )
+    order = ingest.add_mutually_exclusive_group()
+    order.add_argument("--dayfirst", action="store_true", help="dates are day/month/year")
+    order.add_argument("--monthfirst", action="store_true", help="dates are month/day/year")
+    ingest.add_argument("--strict", action="store_true", help="refuse a file if any row is rejected")
+    batches = add_command(sub, "batches", _batches, "list uploads, newest first")
+    batches.add_argument("--json", action="store_true", help="print JSON")
+    undo = add_command(sub, "undo", _undo, "undo an upload (keeps events another upload also carried)")
+    undo.add_argument("batch_id", type=int, metavar="BATCH_ID")
+    rejects = add_command(sub, "rejects", _rejects, "show the rejected rows of an upload")
+    rejects.add_argument("batch_id", type=int, metavar="BATCH_ID")
+    rejects.add_argument("--csv", action="store_true", help="print CSV (safe to open in a spreadsheet)")
+
+
+def parse_map(items: list[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for item in items:
+        field, sep, column = item.partition("=")
+        field, column = field.strip(), column.strip()
+        if not sep or not field or not column:
+            raise UsageError(f"--map {item!r} must look like FIELD=COLUMN, e.g. --map rep='Assigned To'")
+        if field not in FIELDS:
+            raise UsageError(f"--map: unknown field {field!r}; fields are: {', '.join(FIELDS)}")
+        mapping[field] = column
+    return mapping
+
+
+def _summary(path: Path, r: IngestResult) -> str:
+    lines = [
+        f"{path.name}: batch {r.batch_id} ({r.layout}) — {r.rows_read} rows read, {r.rows_added} added, "
+        f"{r.rows_duplicate} already present, {r.rows_rejected} rejected, {r.rows_skipped} skipped"
+    ]
+    if r.new_reps:
+        more = f" and {len(r.new_reps) - 10} more" if len(r.new_reps) > 10 else ""
+        lines.append(f"  new reps ({len(r.new_reps)}): {', '.join(r.new_reps[:10])}{more}")
+    if r.unmapped_labels:
+        shown = ", ".join(f"{label or '(blank)'} ({n})" for label, n in list(r.unmapped_labels.items())[:10])
+        lines.append(f"  labels counting toward no metric (map them on the Mapping page): {shown}")
+    if r.rows_rejected:
+        lines.append(f"  see the rejected rows with: python -m scorecard rejects {r.batch_id}")
+    return "\n".join(lines)
+
+
+def _ingest(args: argparse.Namespace, store: Store) -> int:
+    mapping = parse_map(args.map)
+    missing = [str(p) for p in args.files if not p.is_file()]
+    if missing:
+        raise UsageError(f"no such file: {', '.join(missing)} (nothing was imported)")
+    order: DateOrder | None = "dayfirst" if args.dayfirst else "monthfirst" if args.monthfirst else None
+    options = IngestOptions(column_map=mapping, date_order=order, strict=args.strict, source="cli")
+    failed = 0
+    for path in args.files:
+        try:
+            result = ingest_path(store, path, options)
+        except FileRejected as exc:
+            failed += 1
+            print(f"error: {exc}", file=sys.stderr)
+            continue
+        print(_summary(path, result))
+    return 1 if failed else 0
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return value
+
+
+def _batches(args: argparse.Namespace, store: Store) -> int:
+    frame = list_batches(store)
+    if args.json:
+        rows = [
+            {k: _plain(v) for k, v in row.items()} | {"unmapped_labels": json.loads(row["unmapped_labels"] or "{}")}
+            for row in frame.iter_rows(named=True)
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    if frame.height == 0:
+        print("no uploads yet")
+        return 0
+    for row in frame.iter_rows(named=True):
+        print(
+            f"{row['id']:>5}  {row['status']:<6}  {row['uploaded_at']:%Y-%m-%d %H:%M}  {row['file']}  "
+            f"+{row['rows_added']} added, {row['rows_duplicate']} dup, {row['rows_rejected']} rejected"
+        )
+    return 0
+
+
+def _undo(args: argparse.Namespace, store: Store) -> int:
+    try:
+        result = undo_batch(store, args.batch_id)
+    except BatchNotFound as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"batch {result.batch_id} undone: {result.events_removed} events removed, "
+        f"{result.events_kept_shared} kept because another upload also carried them"
+    )
+    return 0
+
+
+def _rejects(args: argparse.Namespace, store: Store) -> int:
+    try:
+        frame = batch_rejects(store, args.batch_id)
+    except BatchNotFound as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.csv:
+        sys.stdout.buffer.write(csv_safe(frame))
+        sys.stdout.flush()
+        return 0
+    if frame.height == 0:
+        print(f"batch {args.batch_id} has no rejected rows")
+    for line_no, column, reason, _raw in frame.iter_rows():
+        print(f"line {line_no}, column {column}: {reason}")
+    return 0

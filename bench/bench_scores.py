@@ -1,0 +1,286 @@
+"""Scoring speed at realistic scale, against hand-written DuckDB floors.
+
+The data is built FAST and directly, not through ingest: this measures
+scoring, not parsing. With a fixed seed (a hash salt) it writes, in one
+transaction through `store.write()`:
+
+- 1,000 active reps in one team (the worst case for team-wide figures);
+- daily rollups for every working day of `weeks` weeks (104, and 1,040 for the
+  10× history case), in day order as uploads would add them;
+- raw events for the last 4 weeks only (scores read events for the as-of day
+  alone; older history is read from rollups);
+- goal overrides for 10% of reps and PTO for 5% of reps.
+
+Figures (medians over repeated runs, in the same process and database):
+
+- `rep_scorecard`: one rep's scorecard, warm (data version unchanged, as a
+  live page re-run sees it; as_of moves by a second each run) and cold (a
+  write bumps the data version before every run), and after a write once a
+  teammate's card was built (the team's share of the work is then memoised).
+  Warm runs alternate with their floor so both see the same load on a
+  shared machine. Floor: one hand-written
+  query for that rep's week counts over the whole history. `window floor` is
+  the same query limited to the weeks the scorecard reads.
+- `history ×10`: the warm scorecard with ten times the history, as a ratio
+  of the 1× time (target ≤ 1.5).
+- `team_view`: the whole team's view, warm and cold. Floor: one hand-written
+  query for the same numbers (per rep × week × metric actuals over the 13
+  weeks shown, against the weekly goals, summed per week and metric).
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from scorecard.scores import rep_scorecard, team_view
+from scorecard.store import Store
+
+SEED = 7
+REPS = 1000
+AS_OF = datetime(2026, 11, 18, 13, 0)  # a Wednesday in a week without holidays
+EVENT_WEEKS = 4
+OUT = Path(__file__).resolve().parent / "out"
+
+# metric, hash modulus: value = hash % modulus (daily count), lead metrics dense, lag sparse
+_METRICS = (
+    ("calls", 12),
+    ("conversations", 4),
+    ("meetings", 2),
+    ("opportunities", 2),
+    ("proposals", 2),
+    ("deals_won", 2),
+)
+
+
+def build(path: Path, *, reps: int = REPS, weeks: int = 104, as_of: datetime = AS_OF) -> Store:
+    store = Store(path)
+    this_monday = as_of.date() - timedelta(days=as_of.weekday())
+    first = this_monday - timedelta(weeks=weeks)
+    last = as_of.date() - timedelta(days=1)
+    events_from = this_monday - timedelta(weeks=EVENT_WEEKS - 1)
+    with store.write() as cur:
+        cur.execute(
+            "INSERT INTO reps (rep_id, slug, display_name, email, team) "
+            "SELECT i, 'rep-' || i, 'Rep ' || lpad(CAST(i AS VARCHAR), 4, '0'), 'rep' || i || '@example.com', 'Sales' "
+            "FROM range(1, ? + 1) t(i)",
+            [reps],
+        )
+        metrics = ", ".join(f"('{key}', {mod})" for key, mod in _METRICS)
+        cur.execute(
+            f"""
+            INSERT INTO daily_rollups
+            WITH days AS (
+                SELECT CAST(d AS DATE) AS day FROM range(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP) + INTERVAL 1 DAY, INTERVAL 1 DAY) t(d)
+                WHERE isodow(d) <= 5
+            ), m(metric, modulus) AS (VALUES {metrics}),
+            cells AS (
+                SELECT r.i AS rep_id, days.day, m.metric,
+                       CAST(hash(?, r.i, days.day, m.metric) % m.modulus AS BIGINT) AS n
+                FROM days, range(1, ? + 1) r(i), m
+            )
+            SELECT rep_id, day, metric, n, 0.0 FROM cells WHERE n > 0
+            UNION ALL
+            SELECT rep_id, day, 'revenue_won', n, n * 5000.0 FROM cells WHERE metric = 'deals_won' AND n > 0
+            ORDER BY day, rep_id
+            """,
+            [first, last, SEED, reps],
+        )
+        # Raw events for the last weeks: calls (some connected), meetings and proposals.
+        cur.execute(
+            """
+            INSERT INTO events
+            SELECT row_number() OVER () AS event_id, CAST(hash(?, r.i, t.ts, k.j) AS UHUGEINT), r.i, t.ts + k.j * INTERVAL 7 MINUTE,
+                   kinds.raw_type, kinds.raw_outcome, NULL, lower(kinds.raw_type), lower(kinds.raw_outcome), NULL, NULL, 1
+            FROM range(CAST(? AS TIMESTAMP) + INTERVAL 9 HOUR, CAST(? AS TIMESTAMP) + INTERVAL 17 HOUR, INTERVAL 1 HOUR) t(ts),
+                 range(1, ? + 1) r(i), range(0, 2) k(j),
+                 (VALUES ('Call', 'No answer', 0), ('Call', 'Connected', 1), ('Meeting', '', 2)) kinds(raw_type, raw_outcome, kind)
+            WHERE isodow(t.ts) <= 5 AND hour(t.ts) BETWEEN 9 AND 16 AND hash(?, r.i, t.ts, k.j) % 3 = kinds.kind
+            ORDER BY t.ts
+            """,
+            [SEED, events_from, as_of.date(), reps, SEED],
+        )
+        cur.execute(
+            "INSERT INTO goals (rep_id, metric, weekly_goal, effective_from, source) "
+            "SELECT i, 'meetings', 3 + i % 4, ?, 'import' FROM range(1, ? + 1) t(i) WHERE i % 10 = 0",
+            [first + timedelta(weeks=weeks // 2), reps],
+        )
+        cur.execute(
+            "INSERT INTO pto SELECT i, CAST(? AS DATE) + CAST(i % 3 AS INTEGER) FROM range(1, ? + 1) t(i) WHERE i % 20 = 0",
+            [this_monday, reps],
+        )
+    return store
+
+
+def _median_ms(fn: Callable[[int], object], runs: int, before: Callable[[], None] | None = None) -> float:
+    fn(0)  # the first call pays imports and first-use costs
+    times = []
+    for i in range(1, runs + 1):
+        if before is not None:
+            before()
+        start = time.perf_counter()
+        fn(i)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def _paired_ms(fn: Callable[[int], object], floor: Callable[[int], object], runs: int) -> tuple[float, float]:
+    """Medians of `fn` and of its floor, run alternately so both see the same machine load."""
+    fn(0)
+    floor(0)
+    ours: list[float] = []
+    theirs: list[float] = []
+    for i in range(1, runs + 1):
+        for call, sink in ((fn, ours), (floor, theirs)):
+            start = time.perf_counter()
+            call(i)
+            sink.append((time.perf_counter() - start) * 1000)
+    return statistics.median(ours), statistics.median(theirs)
+
+
+def _bump(store: Store) -> Callable[[], None]:
+    def write() -> None:
+        with store.write():
+            pass
+
+    return write
+
+
+def _rep_floor(store: Store, rep: int, since: date | None) -> Callable[[int], object]:
+    window = " AND day >= ?" if since else ""
+    params: list[Any] = [rep] + ([since] if since else [])
+    sql = f"SELECT date_trunc('week', day) AS week, metric, sum(n) FROM daily_rollups WHERE rep_id = ?{window} GROUP BY ALL"
+    return lambda _i: store.fetchall(sql, params)
+
+
+def _team_floor(store: Store, as_of: datetime) -> Callable[[int], object]:
+    monday = as_of.date() - timedelta(days=as_of.weekday())
+    sql = """
+        WITH a AS (
+            SELECT rep_id, date_trunc('week', day) AS week, metric, sum(n) AS n
+            FROM daily_rollups WHERE day >= ? AND day < ? GROUP BY ALL
+        ), g(metric, goal) AS (VALUES ('conversations', 8.0), ('meetings', 4.0), ('opportunities', 2.0), ('proposals', 1.0))
+        SELECT week, metric, sum(n) AS actual, sum(goal) AS goal, count(*) FILTER (WHERE n < goal) AS behind
+        FROM a JOIN g USING (metric) GROUP BY ALL
+    """
+    params = [monday - timedelta(weeks=12), as_of.date()]
+    return lambda _i: store.fetchall(sql, params)
+
+
+def _figure(
+    bench: str, case: str, median: float, floor: float | None, target: str, limit_ms: float | None = None
+) -> dict[str, Any]:
+    ratio = None if not floor else median / floor
+    row: dict[str, Any] = {
+        "bench": bench,
+        "case": case,
+        "median_ms": round(median, 2),
+        "floor_ms": None if floor is None else round(floor, 2),
+        "ratio": None if ratio is None else round(ratio, 2),
+        "target": target,
+    }
+    if limit_ms is not None:
+        row["ok"] = median < limit_ms and (ratio is None or ratio <= 3.0)
+    return row
+
+
+def _pick(reps: int) -> tuple[str, int]:
+    rep_id = max(1, reps * 417 // 1000)
+    return f"rep-{rep_id}", rep_id
+
+
+def _measure(store: Store, reps: int, runs: int) -> tuple[list[dict[str, Any]], float]:
+    rep_slug, rep_id = _pick(reps)
+
+    def card(i: int) -> object:
+        return rep_scorecard(store, rep_slug, AS_OF + timedelta(seconds=i))
+
+    def view(i: int) -> object:
+        return team_view(store, AS_OF + timedelta(seconds=i))
+
+    warm, floor = _paired_ms(card, _rep_floor(store, rep_id, None), runs)
+    cold = _median_ms(card, runs, before=_bump(store))
+    bump = _bump(store)
+    other = "rep-2" if rep_id == 1 else "rep-1"
+
+    def teammate_first() -> None:
+        bump()
+        rep_scorecard(store, other, AS_OF)
+
+    second = _median_ms(card, runs, before=teammate_first)
+    window = _median_ms(_rep_floor(store, rep_id, AS_OF.date() - timedelta(weeks=27)), runs)
+    team_warm, team_floor = _paired_ms(view, _team_floor(store, AS_OF), runs)
+    team_cold = _median_ms(view, max(3, runs // 3), before=_bump(store))
+    figures = [
+        _figure("rep_scorecard", "warm", warm, floor, "< 50 ms, ≤ 3× floor", 50),
+        _figure("rep_scorecard", "cold (after a write)", cold, floor, "info"),
+        _figure("rep_scorecard", "after a write, a teammate's card already built", second, floor, "info"),
+        _figure("rep_scorecard", "warm vs window floor", warm, window, "info"),
+        _figure("team_view", "warm", team_warm, team_floor, "< 300 ms, ≤ 3× floor", 300),
+        _figure("team_view", "cold (after a write)", team_cold, team_floor, "info"),
+    ]
+    return figures, warm
+
+
+def run(*, reps: int = REPS, weeks: int = 104, runs: int = 15, history_x10: bool = True) -> list[dict[str, Any]]:
+    """Build the data sets in a temporary directory, measure, clean up."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="scores-", dir=OUT))
+    try:
+        store = build(tmp / "base.duckdb", reps=reps, weeks=weeks)
+        try:
+            figures, base = _measure(store, reps, runs)
+            rows = int(store.scalar("SELECT count(*) FROM daily_rollups"))
+        finally:
+            store.close()
+        for f in figures:
+            f["case"] = f"{reps} reps × {weeks} weeks, {f['case']}"
+            f["rows"] = rows
+        if history_x10:
+            big = build(tmp / "x10.duckdb", reps=reps, weeks=weeks * 10)
+            try:
+                slug, rep_id = _pick(reps)
+                more, floor = _paired_ms(
+                    lambda i: rep_scorecard(big, slug, AS_OF + timedelta(seconds=i)),
+                    _rep_floor(big, rep_id, None),
+                    runs,
+                )
+                big_rows = int(big.scalar("SELECT count(*) FROM daily_rollups"))
+            finally:
+                big.close()
+            figures.append(_figure("rep_scorecard", f"{reps} reps × {weeks * 10} weeks, warm", more, floor, "info"))
+            figures[-1]["rows"] = big_rows
+            figures.append(
+                {
+                    "bench": "rep_scorecard",
+                    "case": f"history ×10 ({weeks} → {weeks * 10} weeks), time ratio",
+                    "median_ms": round(more, 2),
+                    "floor_ms": round(base, 2),
+                    "ratio": round(more / base, 2),
+                    "target": "ratio ≤ 1.5",
+                    "ok": more / base <= 1.5,
+                    "rows": big_rows,
+                }
+            )
+        return figures
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--reps", type=int, default=REPS)
+    parser.add_argument("--weeks", type=int, default=104)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--no-x10", action="store_true")
+    args = parser.parse_args()
+    for row in run(reps=args.reps, weeks=args.weeks, runs=args.runs, history_x10=not args.no_x10):
+        print(row)

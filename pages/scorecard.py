@@ -1,0 +1,271 @@
+"""My scorecard: a rep's live pace against their own goals, opened from `/?rep=<slug>`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import polars as pl
+import streamlit as st
+
+from scorecard import charts, contests, roster, scores, ui
+from scorecard.calendar import week_of
+from scorecard.catalog import Catalog, load_catalog
+from scorecard.settings import load_settings
+
+LIVE = "live"
+WEEKS_BACK = 12
+
+# Constant style: a status-coloured edge on each metric card (keys carry the status).
+CARD_CSS = (
+    "<style>"
+    + "".join(
+        f'div[class*="st-key-card-{key}-"] {{ border-left: 8px solid {color} !important; }}'
+        for key, color in charts.STATUS_COLORS.items()
+    )
+    + 'div[class*="st-key-one-thing"] { border-left: 8px solid #0072B2 !important; background: #F3F8FC; }'
+    + '[data-testid="stMainBlockContainer"] { padding-top: 3.5rem !important; }'
+    + "</style>"
+)
+
+store = ui.get_store()
+settings = ui.cached(store, load_settings)
+catalog: Catalog = ui.cached(store, load_catalog)
+as_of, replay = ui.query_as_of(settings)
+slug = (st.query_params.get("rep") or "").strip().lower()
+
+
+def _pick_rep(message: str | None = None) -> None:
+    reps = ui.cached(store, roster.list_reps)
+    if reps.is_empty():
+        st.info("No reps yet. A manager uploads the first CRM export on the Upload page.")
+        return
+    slugs = reps["slug"].to_list()
+    names = dict(zip(slugs, reps["display_name"].to_list(), strict=True))
+
+    def _chosen() -> None:
+        choice = st.session_state.get("rep_pick")
+        if choice:
+            st.query_params["rep"] = choice
+
+    st.selectbox(
+        message or "Who are you?",
+        slugs,
+        index=None,
+        format_func=lambda s: f"{names[s]}",
+        placeholder="Choose your name",
+        key="rep_pick",
+        on_change=_chosen,
+    )
+    st.caption("Tip: bookmark your scorecard after choosing, or ask your manager for your link.")
+
+
+def _week_options(anchor: datetime) -> list[str]:
+    this_week = week_of(anchor.date(), settings.week_start)
+    return [LIVE] + [(this_week.end - timedelta(weeks=i)).isoformat() for i in range(WEEKS_BACK)]
+
+
+def _week_label(value: str) -> str:
+    if value == LIVE:
+        return "This week (live)"
+    end = date.fromisoformat(value)
+    start = end - timedelta(days=6)
+    return f"Week of {start:%a %b} {start.day}, {start:%Y}"
+
+
+def _week_selector() -> None:
+    options = _week_options(as_of)
+    current = week_of(as_of.date(), settings.week_start).end.isoformat() if replay else LIVE
+
+    def _changed() -> None:
+        value = st.session_state.get("week_pick", LIVE)
+        if value == LIVE:
+            st.query_params.pop("as_of", None)
+        else:
+            st.query_params["as_of"] = value
+
+    st.selectbox(
+        "Week",
+        options,
+        index=options.index(current) if current in options else 0,
+        format_func=_week_label,
+        key="week_pick",
+        on_change=_changed,
+    )
+
+
+def _one_thing(sc: scores.RepScorecard) -> None:
+    with st.container(border=True, key="one-thing"):
+        if sc.one_thing is None:
+            st.caption("THE ONE THING THIS WEEK")
+            if sc.working_time.available_hours <= 0:
+                st.subheader("You're off this week — enjoy it.")
+            else:
+                st.subheader("No lead goals set yet")
+                st.caption("Ask your manager to set your weekly goals.")
+            return
+        st.caption("THE ONE THING THIS WEEK")
+        st.subheader(f":material/flag: {sc.one_thing.label}")
+        st.markdown(f"**{ui.escape_md(sc.one_thing.reason)}**")
+
+
+def _badge_text(m: scores.MetricScore, off_all_period: bool) -> str:
+    if m.goal is None:
+        return "No goal"
+    if off_all_period:
+        return "Off this week"
+    return charts.status_label(m.status)
+
+
+def _card(m: scores.MetricScore, off_all_period: bool) -> None:
+    metric = catalog.metrics.get(m.metric)
+    key = charts.status_key(m.status)
+    with st.container(border=True, key=f"card-{key}-{m.metric}"):
+        head, badge = st.columns([1, 1], vertical_alignment="center")
+        head.markdown(f"**{m.label}**")
+        with badge:
+            st.badge(
+                _badge_text(m, off_all_period),
+                icon=ui.status_icon(m.status),
+                color={"on_pace": "green", "at_risk": "orange", "behind": "red"}.get(key, "gray"),
+                width="content",
+            )
+        value = ui.fmt_value(m.actual, metric, settings.currency) if metric else ui.fmt_number(m.actual, decimals=1)
+        st.metric(m.label, value, label_visibility="collapsed")
+        if m.goal is not None:
+            st.markdown(ui.escape_md(m.summary))
+        details = []
+        if m.projected is not None and m.goal:
+            shown = ui.fmt_metric(round(m.projected), metric, settings.currency) if metric else ui.fmt_number(m.projected)
+            details.append(f"on course for {shown}")
+        if m.team_median is not None:
+            median = ui.fmt_value(m.team_median, metric, settings.currency) if metric else ui.fmt_number(m.team_median)
+            details.append(f"team median {median}")
+        if m.streak_weeks >= 2:
+            details.append(f"{m.streak_weeks} weeks in a row on goal")
+        if details:
+            streak = " :material/local_fire_department:" if m.streak_weeks >= 2 else ""
+            st.caption(ui.escape_md(" · ".join(details)) + streak)
+        if any(v for v in m.trend):
+            st.altair_chart(charts.sparkline(m.trend, status=m.status), theme=None, key=f"spark-{m.metric}")
+
+
+def _cards(sc: scores.RepScorecard) -> None:
+    lead = [m for m in sc.metrics if m.kind == "lead"]
+    lag = [m for m in sc.metrics if m.kind != "lead"]
+    for title, group in (("Activities you control", lead), ("Results", lag)):
+        if not group:
+            continue
+        st.subheader(title)
+        for start in range(0, len(group), 3):
+            cols = st.columns(3)
+            for col, m in zip(cols, group[start : start + 3], strict=False):
+                with col:
+                    _card(m, sc.working_time.available_hours <= 0)
+
+
+def _trend(sc: scores.RepScorecard) -> None:
+    with_goal = [m for m in sc.metrics if m.weekly_goal] or sc.metrics
+    if not with_goal or sc.weekly_trend.is_empty():
+        return
+    st.subheader("Week by week")
+    labels = {m.metric: m.label for m in sc.metrics}
+    choice = st.segmented_control(
+        "Metric", [m.metric for m in with_goal], default=with_goal[0].metric, format_func=labels.__getitem__, key="trend_metric"
+    )
+    chosen = choice or with_goal[0].metric
+    frame = sc.weekly_trend.filter(pl.col("metric") == chosen)
+    metric = catalog.metrics.get(chosen)
+    unit = metric.unit if metric and metric.measure == "count" else settings.currency
+    st.altair_chart(charts.trend_chart(frame, metric_label=labels[chosen], unit=unit), theme=None)
+
+
+def _ratio_value(value: float | None, fmt: str) -> str:
+    if value is None:
+        return "–"
+    return ui.fmt_money(value, settings.currency) if fmt == "currency" else ui.fmt_pct(value)
+
+
+def _ratios(sc: scores.RepScorecard) -> None:
+    if not sc.ratios:
+        return
+    st.subheader("Skills: your conversion vs the team")
+    st.caption(f"Over the last {settings.rate_window_weeks} completed weeks. Ratios say more than raw volume.")
+    cols = st.columns(min(4, len(sc.ratios)))
+    for i, r in enumerate(sc.ratios):
+        with cols[i % len(cols)], st.container(border=True):
+            delta = None
+            if r.rep_value is not None and r.team_value is not None:
+                gap = r.rep_value - r.team_value
+                delta = (
+                    f"{ui.fmt_money(gap, settings.currency)} vs team"
+                    if r.format == "currency"
+                    else f"{gap * 100:+.0f} pts vs team"
+                )
+            st.metric(r.label, _ratio_value(r.rep_value, r.format), delta=delta)
+            st.caption(f"Team: {ui.escape_md(_ratio_value(r.team_value, r.format))}")
+
+
+def _contest_standings(sc: scores.RepScorecard) -> None:
+    standings = contests.standings_for_rep(store, sc.rep.rep_id, sc.as_of)
+    if not standings:
+        return
+    st.subheader(":material/emoji_events: Your contests")
+    cols = st.columns(min(3, len(standings)))
+    for i, s in enumerate(standings):
+        with cols[i % len(cols)], st.container(border=True, key=f"contest-standing-{s.contest_id}"):
+            st.markdown(f"**{ui.escape_md(s.label)}**")
+            st.progress(min(1.0, max(0.0, float(s.pct_of_target))), text=ui.escape_md(s.summary))
+            if s.reached:
+                st.caption(":material/check_circle: Target reached")
+
+
+def _copy_link(slug_: str) -> None:
+    base = (st.context.url or "").split("?")[0].rstrip("/")
+    with st.expander("Copy my link", icon=":material/link:"):
+        st.caption("Bookmark it or pin it on your phone's home screen. It always shows this week, live.")
+        st.code(f"{base}/?rep={slug_}", language=None)
+
+
+def _header(sc: scores.RepScorecard) -> None:
+    st.title(ui.escape_md(sc.rep.display_name))
+    wt = sc.working_time
+    gone = "" if wt.fraction is None else f" · {wt.fraction:.0%} of your working week gone"
+    when = f"as of {sc.as_of:%a %b} {sc.as_of.day}, {sc.as_of:%H:%M}"
+    st.caption(ui.escape_md(f"{sc.period.label} · {when}{gone}"))
+    if sc.rep.is_demo:
+        st.caption("Demo data")
+
+
+def main() -> None:
+    ui.live(store)
+    st.markdown(CARD_CSS, unsafe_allow_html=True)
+    if not slug:
+        ui.page_header("My scorecard", "Where you stand this week against your own goals.")
+        _pick_rep()
+        ui.freshness_line(store)
+        return
+    try:
+        sc = ui.cached(store, scores.rep_scorecard, slug, as_of)
+    except scores.UnknownRep:
+        ui.page_header("My scorecard")
+        st.error(f"No rep has the link name “{ui.escape_md(slug)}”. Check the link, or choose your name below.")
+        _pick_rep("Choose your name")
+        return
+    _header(sc)
+    if replay:
+        st.caption(":material/history: A past moment: choose “This week (live)” under Week to follow this week live.")
+    _one_thing(sc)
+    _cards(sc)
+    _trend(sc)
+    _ratios(sc)
+    _contest_standings(sc)
+    st.divider()
+    left, right = st.columns(2)
+    with left:
+        _week_selector()
+    with right:
+        _copy_link(sc.rep.slug)
+    ui.freshness_line(store)
+
+
+main()

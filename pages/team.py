@@ -1,0 +1,208 @@
+"""Team: where the whole team stands this week, and which conversations to have."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from scorecard import charts, roster, scores, ui
+from scorecard.catalog import load_catalog
+from scorecard.settings import load_settings
+
+ALL_TEAMS = "__all__"
+TIER_TEXT = {
+    "autopilot": (":material/check_circle: On autopilot", "On goal nearly every week: hold them to outcomes, stay out of the way."),
+    "watch": (":material/visibility: Watch", "Mixed weeks: check in, look at what changed."),
+    "coach": (":material/school: Coach hands-on", "Mostly below goal: this is where your time goes."),
+}
+
+# Constant style: each tile's edge carries the team's status; a team gap is also shaded.
+TILE_CSS = (
+    "<style>"
+    + "".join(
+        f'div[class*="st-key-tile-{key}-"] {{ border-left: 8px solid {color} !important; }}'
+        for key, color in charts.STATUS_COLORS.items()
+    )
+    + 'div[class*="st-key-tile-gap-"] { border-left: 8px solid #D55E00 !important; background: #FFF6F0; }'
+    "</style>"
+)
+
+store = ui.get_store()
+settings = ui.cached(store, load_settings)
+catalog = ui.cached(store, load_catalog)
+as_of, replay = ui.query_as_of(settings)
+
+
+def _team_choice() -> str | None:
+    options = [ALL_TEAMS, *ui.cached(store, roster.teams)]
+    wanted = st.query_params.get("team", ALL_TEAMS)
+
+    def _changed() -> None:
+        value = st.session_state.get("team_pick", ALL_TEAMS)
+        if value == ALL_TEAMS:
+            st.query_params.pop("team", None)
+        else:
+            st.query_params["team"] = value
+
+    if len(options) <= 2:
+        return None if len(options) == 1 else options[1]
+    choice = st.selectbox(
+        "Team",
+        options,
+        index=options.index(wanted) if wanted in options else 0,
+        format_func=lambda t: "All teams" if t == ALL_TEAMS else t,
+        key="team_pick",
+        on_change=_changed,
+    )
+    return None if choice == ALL_TEAMS else choice
+
+
+def _totals(tv: scores.TeamView) -> None:
+    st.subheader("Team totals")
+    gaps = [m for m in tv.metrics if m.is_team_gap]
+    rally = [m.label for m in gaps if _contestable(m.metric)]
+    results = [m.label for m in gaps if not _contestable(m.metric)]
+    if rally:
+        st.warning(
+            f"Team gap on {', '.join(rally)}: most of the team is behind. That calls for a rally or a contest "
+            "(see Contests), not individual coaching."
+        )
+    if results:
+        st.warning(
+            f"The team is behind on {', '.join(results)}. A result is not steered directly: look at the activities that lead to it."
+        )
+    if not gaps:
+        st.caption("No team gap: where reps are behind, it is a coaching conversation, not a rally.")
+    if not tv.metrics:
+        st.info("No metric has a goal yet.")
+        return
+    cols = st.columns(min(4, len(tv.metrics)))
+    for i, m in enumerate(tv.metrics):
+        metric = catalog.metrics.get(m.metric)
+        tone = "gap" if m.is_team_gap else charts.status_key(_team_status(m.team_pace))
+        with cols[i % len(cols)], st.container(border=True, key=f"tile-{tone}-{m.metric}"):
+            st.metric(f"{m.label} · % of pace", ui.fmt_pct(m.team_pace))
+            if m.is_team_gap:
+                st.markdown("**:material/campaign: Team gap**")
+            actual = ui.fmt_value(m.team_actual, metric, settings.currency) if metric else ui.fmt_number(m.team_actual)
+            expected = ui.fmt_value(m.team_expected, metric, settings.currency) if metric else ui.fmt_number(m.team_expected)
+            st.caption(
+                ui.escape_md(f"{actual} done · {expected} expected by now · {m.reps_behind} of {m.reps_with_goal} reps behind")
+            )
+
+
+def _contestable(key: str) -> bool:
+    """Lead, non-vanity metrics are the ones a rally or contest can move (DESIGN.md doctrine)."""
+    metric = catalog.metrics.get(key)
+    return metric is not None and metric.is_lead and not metric.vanity
+
+
+def _team_status(pace: float | None) -> str | None:
+    if pace is None:
+        return None
+    if pace >= settings.on_pace_at:
+        return "on_pace"
+    return "at_risk" if pace >= settings.at_risk_from else "behind"
+
+
+def _heatmap(tv: scores.TeamView) -> None:
+    st.subheader("Reps × metrics, % of pace")
+    if tv.heatmap.is_empty():
+        st.caption("Nothing to show yet this week.")
+        return
+    order = [m.label for m in tv.metrics]
+    st.altair_chart(charts.heatmap(tv.heatmap, metric_order=order or None), theme=None)
+    st.caption("Each cell is that rep's actual against their own goal to date. – means no pace yet (start of the week, or PTO).")
+
+
+def _flags(tv: scores.TeamView) -> None:
+    st.subheader("Conversations to have")
+    st.caption(
+        f"A rep who missed the same goal {settings.flag_after_weeks}+ completed weeks running. "
+        "A flag starts a conversation about why, and whether the goal is right. It is not a ranking."
+    )
+    if not tv.flags:
+        st.success("No red flags: nobody has missed the same goal weeks running.")
+        return
+    questions = list(dict.fromkeys(q for flag in tv.flags for q in flag.questions))
+    with st.container(border=True):
+        st.markdown("**Ask together:**")
+        st.markdown("\n".join(f"- {ui.escape_md(q)}" for q in questions))
+    by_rep: dict[int, list[scores.RedFlag]] = {}
+    for flag in tv.flags:
+        by_rep.setdefault(flag.rep.rep_id, []).append(flag)
+    for flags in by_rep.values():
+        with st.container(border=True):
+            st.markdown(f"**{ui.escape_md(flags[0].rep.display_name)}**")
+            missed = ", ".join(f"{f.label} ({f.weeks_missed} weeks)" for f in flags)
+            st.caption(ui.escape_md(f"Below goal weeks running: {missed}"))
+
+
+def _tiers(tv: scores.TeamView) -> None:
+    st.subheader("Where your attention goes")
+    cols = st.columns(3)
+    for col, tier in zip(cols, ("autopilot", "watch", "coach"), strict=True):
+        title, hint = TIER_TEXT[tier]
+        reps = tv.tiers.get(tier, [])
+        with col, st.container(border=True):
+            st.markdown(f"**{title}** ({len(reps)})")
+            st.caption(hint)
+            if reps:
+                st.text("\n".join(r.display_name for r in reps))
+
+
+def _leaderboard(tv: scores.TeamView) -> None:
+    st.subheader("Progress against personal goals")
+    st.caption("Everyone's own goals, so a new hire and a veteran are measured fairly. Never raw volume.")
+    if tv.leaderboard.is_empty():
+        st.caption("No paces yet this week.")
+        return
+    frame = tv.leaderboard.select(pl.col("name").alias("Rep"), (pl.col("pct_of_goal") * 100).alias("% of personal goal"))
+    st.dataframe(
+        frame,
+        hide_index=True,
+        column_config={
+            "% of personal goal": st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=150),
+        },
+    )
+
+
+def _shout_outs(tv: scores.TeamView) -> None:
+    if tv.shout_outs:
+        st.subheader(":material/celebration: Shout-outs")
+        st.caption("On pace on every goal this week:")
+        st.text(", ".join(r.display_name for r in tv.shout_outs))
+
+
+def _trend(tv: scores.TeamView) -> None:
+    if tv.trend.is_empty():
+        return
+    st.subheader("Team pace, week by week")
+    labels = {key: metric.label for key, metric in catalog.metrics.items()}
+    st.altair_chart(charts.team_trend(tv.trend, labels=labels, on_pace_at=settings.on_pace_at), theme=None)
+
+
+def main() -> None:
+    ui.live(store)
+    st.markdown(TILE_CSS, unsafe_allow_html=True)
+    st.title("Team")
+    team = _team_choice()
+    tv = ui.cached(store, scores.team_view, as_of, team=team)
+    when = f"as of {tv.as_of:%a %b} {tv.as_of.day}, {tv.as_of:%H:%M}"
+    st.caption(ui.escape_md(f"{tv.period.label} · {when} · {team or 'all teams'}"))
+    if replay:
+        st.info("You are looking at a past moment (as_of in the link).")
+    _totals(tv)
+    _heatmap(tv)
+    left, right = st.columns(2)
+    with left:
+        _flags(tv)
+    with right:
+        _shout_outs(tv)
+        _leaderboard(tv)
+    _tiers(tv)
+    _trend(tv)
+    ui.freshness_line(store)
+
+
+main()

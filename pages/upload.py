@@ -1,0 +1,240 @@
+"""Upload: weekly CRM exports in, with a preview, a mapping step, a summary, history and undo."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from scorecard import ingest, ui
+from scorecard.ingest import FileRejected, IngestOptions
+
+NO_COLUMN = "(not in this file)"
+DATE_ORDERS = {"dayfirst": "Day first (31/12/2026)", "monthfirst": "Month first (12/31/2026)"}
+HISTORY_COLUMNS: dict[str, str | st.column_config.Column] = {
+    "id": st.column_config.NumberColumn("Batch", width="small"),
+    "file": st.column_config.TextColumn("File", width="medium"),
+    "status": "Status",
+    "uploaded_at": st.column_config.DatetimeColumn("Uploaded (UTC)", format="YYYY-MM-DD HH:mm"),
+    "source": "From",
+    "layout": "Layout",
+    "rows_read": "Rows read",
+    "rows_added": "Added",
+    "rows_duplicate": "Already present",
+    "rows_rejected": "Rejected",
+    "new_reps": st.column_config.ListColumn("New reps"),
+    "data_from": st.column_config.DatetimeColumn("Data from", format="YYYY-MM-DD"),
+    "data_to": st.column_config.DatetimeColumn("Data to", format="YYYY-MM-DD"),
+}
+FIELD_HELP = {
+    "rep": "Who did it (name, email or owner)",
+    "occurred_at": "When it happened",
+    "type": "Activity type (Call, Meeting …)",
+    "outcome": "Call outcome / result",
+    "subject": "Subject (used when the type is blank)",
+    "amount": "Deal amount",
+    "record_id": "The export's own record id",
+}
+
+ui.ensure_router()
+ui.page_header("Upload exports", "Weekly CSV or Excel exports from the CRM. Re-uploading the same rows adds nothing twice.")
+ui.require_manager()
+
+store = ui.get_store()
+ui.live(store)
+ui.freshness_line(store)
+
+
+def _field_label(field: str) -> str:
+    return FIELD_HELP.get(field, field.replace("_", " ").capitalize())
+
+
+def _mapping_overrides(key: str, columns: list[str], detected: dict[str, str]) -> dict[str, str]:
+    """Selectboxes pre-filled with the detected column for every field; returns the changed ones."""
+    overrides: dict[str, str] = {}
+    options = [NO_COLUMN, *columns]
+    cols = st.columns(3)
+    for i, field in enumerate(ingest.FIELDS):
+        current = detected.get(field)
+        chosen = cols[i % 3].selectbox(
+            _field_label(field),
+            options,
+            index=options.index(current) if current in options else 0,
+            key=f"map:{key}:{field}",
+        )
+        if chosen != NO_COLUMN and chosen != current:
+            overrides[field] = chosen
+    return overrides
+
+
+def _date_order(key: str, preview_needs: bool, detected: str | None) -> str | None:
+    if not preview_needs:
+        return None
+    choice = st.radio(
+        "Every date in this file reads both ways. Which order does it use?",
+        list(DATE_ORDERS),
+        format_func=DATE_ORDERS.__getitem__,
+        index=None if detected is None else list(DATE_ORDERS).index(detected),
+        horizontal=True,
+        key=f"order:{key}",
+    )
+    return choice
+
+
+def _show_result(result: ingest.IngestResult) -> None:
+    st.success(
+        f"Imported as batch {result.batch_id}: {result.rows_added:,} added · "
+        f"{result.rows_duplicate:,} already present · {result.rows_rejected:,} rejected"
+        + (f" · {result.rows_skipped:,} footer/blank lines skipped" if result.rows_skipped else "")
+    )
+    cols = st.columns(4)
+    cols[0].metric("Added", f"{result.rows_added:,}")
+    cols[1].metric("Already present", f"{result.rows_duplicate:,}")
+    cols[2].metric("Rejected", f"{result.rows_rejected:,}")
+    cols[3].metric("New reps", f"{len(result.new_reps):,}")
+    if result.new_reps:
+        st.caption("New reps created (edit them on the Roster page):")
+        st.text(", ".join(result.new_reps))
+    if result.unmapped_labels:
+        st.caption("Labels that count toward no metric yet (kept; map them on the Mapping page):")
+        st.dataframe(_label_counts(result.unmapped_labels), hide_index=True)
+    if result.rows_rejected:
+        rejects = ingest.batch_rejects(store, result.batch_id)
+        st.download_button(
+            f"Download the {result.rows_rejected:,} rejected rows (CSV)",
+            ingest.csv_safe(rejects),
+            file_name=f"rejected-batch-{result.batch_id}.csv",
+            mime="text/csv",
+            key=f"rejects:{result.batch_id}",
+        )
+
+
+def _label_counts(labels: dict[str, int]) -> pl.DataFrame:
+    return pl.DataFrame({"label": list(labels), "rows": list(labels.values())}).sort("rows", descending=True)
+
+
+def _import(key: str, name: str, data: bytes, options: IngestOptions) -> None:
+    bar = st.progress(0.0, text=f"Importing {ui.escape_md(name)} …")
+
+    def progress(fraction: float, message: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=ui.escape_md(message))
+
+    try:
+        result = ingest.ingest_bytes(store, name, data, options, progress=progress)
+    except FileRejected as exc:
+        bar.empty()
+        st.session_state[f"error:{key}"] = f"{exc.file_name}: {exc.message}"
+        return
+    bar.empty()
+    st.session_state[f"result:{key}"] = result
+
+
+def _one_file(uploaded: st.runtime.uploaded_file_manager.UploadedFile) -> None:
+    data = uploaded.getvalue()
+    key = uploaded.file_id  # one per drop: dropping the same file again previews (and imports) it afresh
+    with st.container(border=True):
+        st.text(f"{uploaded.name}  ({len(data):,} bytes)")
+        result = st.session_state.get(f"result:{key}")
+        if result is not None:
+            _show_result(result)
+            return
+        error = st.session_state.pop(f"error:{key}", None)
+        if error:
+            st.error(f"Nothing was imported. {ui.escape_md(error)}")
+        base = IngestOptions(source="upload")
+        try:
+            first = ingest.preview_file(uploaded.name, data, base, store=store)
+        except FileRejected as exc:
+            if not isinstance(exc, ingest.AmbiguousDates):
+                st.error(f"{ui.escape_md(exc.file_name)} cannot be imported; nothing was written. {ui.escape_md(exc.message)}")
+                return
+            first = None
+        needs_order = first is None or first.needs_date_order
+        order = _date_order(key, needs_order, None if first is None else first.date_order)
+        if needs_order and order is None:
+            st.warning("Choose the date order above; the file is imported only once the dates are unambiguous.")
+            if first is not None:
+                st.dataframe(first.preview, hide_index=True, height=200)
+            return
+        with st.expander("Column mapping (detected; change any field that is wrong)", expanded=False):
+            detected = first.column_map if first is not None else {}
+            columns = first.columns if first is not None else []
+            overrides = _mapping_overrides(key, columns, detected) if first is not None else {}
+        options = IngestOptions(column_map=overrides, date_order=order, source="upload")  # type: ignore[arg-type]
+        try:
+            preview = ingest.preview_file(uploaded.name, data, options, store=store) if (overrides or order or first is None) else first
+        except FileRejected as exc:
+            st.error(f"{ui.escape_md(exc.file_name)} cannot be imported as mapped; nothing was written. {ui.escape_md(exc.message)}")
+            return
+        assert preview is not None
+        st.caption(f"Detected layout: {ui.escape_md(preview.layout)} · {preview.rows:,} data rows")
+        for warning in preview.warnings:
+            st.warning(ui.escape_md(warning))
+        st.dataframe(preview.preview, hide_index=True, height=240)
+        if preview.unmapped_labels:
+            st.caption("Labels that count toward no metric (kept and counted; map them later on the Mapping page):")
+            st.dataframe(_label_counts(preview.unmapped_labels), hide_index=True, height=160)
+        if st.button(f"Import {preview.rows:,} rows", type="primary", key=f"import:{key}"):
+            _import(key, uploaded.name, data, options)
+            st.rerun()
+
+
+def _history() -> None:
+    st.subheader("Upload history")
+    batches = ingest.list_batches(store)
+    if batches.is_empty():
+        st.caption("No uploads yet.")
+        return
+    shown = [c for c in HISTORY_COLUMNS if c in batches.columns]
+    st.dataframe(
+        batches.select(shown),
+        hide_index=True,
+        height=min(420, 38 + 35 * batches.height),
+        column_config={c: HISTORY_COLUMNS[c] for c in shown},
+    )
+    live_batches = batches.filter(pl.col("status") == "live")
+    if live_batches.is_empty():
+        return
+    st.caption("Undo removes a batch's rows (an event another live batch also carried stays).")
+    choices = live_batches["id"].to_list()
+    files = dict(zip(live_batches["id"].to_list(), live_batches["file"].to_list(), strict=True))
+    cols = st.columns([3, 1])
+    chosen = cols[0].selectbox(
+        "Batch to undo", choices, format_func=lambda b: f"#{b} · {files[b]}", key="undo_choice", label_visibility="collapsed"
+    )
+    if cols[1].button("Undo…", key="undo_ask"):
+        st.session_state["undo_confirm"] = chosen
+    pending = st.session_state.get("undo_confirm")
+    if pending is not None and pending in files:
+        st.warning(f"Undo batch #{pending} ({ui.escape_md(files[pending])})? Its rows leave every scorecard.")
+        yes, no = st.columns(2)
+        if yes.button("Yes, undo it", type="primary", key="undo_yes"):
+            outcome = ingest.undo_batch(store, int(pending))
+            st.session_state.pop("undo_confirm", None)
+            st.session_state["undo_done"] = (
+                f"Batch #{outcome.batch_id} undone: {outcome.events_removed:,} rows removed, "
+                f"{outcome.events_kept_shared:,} kept because another upload also has them."
+            )
+            st.rerun()
+        if no.button("Cancel", key="undo_no"):
+            st.session_state.pop("undo_confirm", None)
+            st.rerun()
+
+
+done = st.session_state.pop("undo_done", None)
+if done:
+    st.success(done)
+
+uploads = st.file_uploader(
+    "Drop exports here (CSV, TXT, TSV or XLSX; several at once)",
+    type=["csv", "txt", "tsv", "xlsx"],
+    accept_multiple_files=True,
+    key="upload_files",
+)
+for item in uploads or []:
+    _one_file(item)
+
+st.divider()
+_history()
+inbox = ui.inbox_dir()
+if inbox is not None:
+    st.caption(f"Files can also be dropped into the inbox folder on the server: {ui.escape_md(inbox)}. They are imported within seconds.")

@@ -1,0 +1,57 @@
+"""Ingest: CRM export files (CSV or .xlsx) into events, one atomic batch per file.
+
+    result = ingest_path(store, "activities.csv", IngestOptions(date_order="dayfirst"))
+
+A file goes through reading (encoding, delimiter, header row), layout
+detection (data/layouts.toml), vectorised validation, rep resolution,
+de-duplication against stored events, and a single write transaction with the
+daily rollups. A file-level problem raises FileRejected and writes nothing.
+"""
+
+from __future__ import annotations
+
+from scorecard.ingest.errors import AmbiguousDates, BatchNotFound, FileRejected
+from scorecard.ingest.layouts import FIELDS, detect_layout, load_layouts
+from scorecard.ingest.pipeline import (
+    FilePreview,
+    IngestOptions,
+    IngestResult,
+    Progress,
+    ingest_bytes,
+    ingest_path,
+    order_from_name,
+    preview_file,
+)
+from scorecard.ingest.undo import (
+    Freshness,
+    UndoResult,
+    batch_rejects,
+    csv_safe,
+    data_freshness,
+    list_batches,
+    undo_batch,
+)
+
+__all__ = [
+    "FIELDS",
+    "AmbiguousDates",
+    "BatchNotFound",
+    "FilePreview",
+    "FileRejected",
+    "Freshness",
+    "IngestOptions",
+    "IngestResult",
+    "Progress",
+    "UndoResult",
+    "batch_rejects",
+    "csv_safe",
+    "data_freshness",
+    "detect_layout",
+    "ingest_bytes",
+    "ingest_path",
+    "list_batches",
+    "load_layouts",
+    "order_from_name",
+    "preview_file",
+    "undo_batch",
+]

@@ -1,0 +1,121 @@
+"""Batches after the fact: history, undo, rejected rows, freshness."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import polars as pl
+
+from scorecard.catalog import load_catalog
+from scorecard.ingest.errors import BatchNotFound
+from scorecard.rollups import mark_touched, refresh_rollups
+from scorecard.store import Store
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    batch_id: int
+    events_removed: int
+    events_kept_shared: int
+
+
+@dataclass(frozen=True)
+class Freshness:
+    data_through: datetime | None
+    last_upload_at: datetime | None
+    text: str
+
+
+# Events this batch links that no other live batch links: the only ones undo may remove.
+_ORPHANS = """
+SELECT be.event_id FROM batch_events be
+WHERE be.batch_id = ?
+  AND NOT EXISTS (
+      SELECT 1 FROM batch_events o JOIN batches b ON b.batch_id = o.batch_id
+      WHERE o.event_id = be.event_id AND o.batch_id <> be.batch_id AND b.status = 'live')
+"""
+
+
+def undo_batch(store: Store, batch_id: int) -> UndoResult:
+    """Mark a batch undone and remove the events only it carried; rollups rebuilt in the same transaction."""
+    catalog = load_catalog(store)
+    with store.write() as cur:
+        rows = cur.execute("SELECT status FROM batches WHERE batch_id = ?", [batch_id]).fetchall()
+        if not rows:
+            raise BatchNotFound(f"there is no upload with id {batch_id}; list them with `python -m scorecard batches`")
+        if rows[0][0] != "live":
+            raise BatchNotFound(f"upload {batch_id} is already undone")
+        cur.execute(f"CREATE TEMP TABLE _orphans AS {_ORPHANS}", [batch_id])
+        linked = cur.execute("SELECT count(DISTINCT event_id) FROM batch_events WHERE batch_id = ?", [batch_id]).fetchall()[0]
+        removed = cur.execute("SELECT count(*) FROM _orphans").fetchall()[0]
+        mark_touched(
+            cur, "SELECT e.rep_id, CAST(e.occurred_at AS DATE) FROM events e SEMI JOIN _orphans o ON o.event_id = e.event_id"
+        )
+        cur.execute("DELETE FROM events e USING _orphans o WHERE e.event_id = o.event_id")
+        refresh_rollups(cur, catalog, touched=True)
+        cur.execute(
+            "UPDATE batches SET status = 'undone', undone_at = ? WHERE batch_id = ?",
+            [datetime.now(UTC).replace(tzinfo=None), batch_id],
+        )
+        cur.execute("DROP TABLE _orphans")
+    n_removed = int(removed[0]) if removed else 0
+    n_linked = int(linked[0]) if linked else 0
+    return UndoResult(batch_id=batch_id, events_removed=n_removed, events_kept_shared=n_linked - n_removed)
+
+
+def list_batches(store: Store) -> pl.DataFrame:
+    """Upload history, newest first."""
+    return store.frame(
+        """SELECT batch_id AS id, file_name AS file, status, uploaded_at, source, layout, rows_read, rows_added,
+                  rows_duplicate, rows_rejected, rows_skipped, new_reps, unmapped_labels, data_from, data_to, undone_at
+           FROM batches ORDER BY batch_id DESC"""
+    )
+
+
+def batch_rejects(store: Store, batch_id: int) -> pl.DataFrame:
+    if store.scalar("SELECT count(*) FROM batches WHERE batch_id = ?", [batch_id]) == 0:
+        raise BatchNotFound(f"there is no upload with id {batch_id}; list them with `python -m scorecard batches`")
+    return store.frame(
+        "SELECT line_no, column_name AS column, reason, raw FROM rejected_rows WHERE batch_id = ? ORDER BY line_no",
+        [batch_id],
+    )
+
+
+def csv_safe(frame: pl.DataFrame) -> bytes:
+    """CSV whose text cells cannot run as spreadsheet formulas (prefixed with ')."""
+    strings = [c for c, t in frame.schema.items() if t == pl.String]
+    pattern = r"^[=+\-@\t\r]"
+    guarded = frame.with_columns(
+        pl.when(pl.col(c).str.contains(pattern)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in strings
+    )
+    buffer = io.BytesIO()
+    guarded.write_csv(buffer)
+    return buffer.getvalue()
+
+
+def _ago(delta_s: float) -> str:
+    minutes = int(delta_s // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h ago"
+    return f"{hours // 24} days ago"
+
+
+def data_freshness(store: Store, now_utc: datetime) -> Freshness:
+    """'Data through Fri 20 Nov 16:12 · uploaded 3 h ago'."""
+    through = store.scalar("SELECT max(occurred_at) FROM events")
+    uploaded = store.scalar("SELECT max(uploaded_at) FROM batches WHERE status = 'live'")
+    if through is None:
+        return Freshness(None, uploaded, "No data uploaded yet")
+    now = now_utc.replace(tzinfo=None) if now_utc.tzinfo else now_utc
+    text = f"Data through {through:%a %d %b %Y %H:%M}"
+    if uploaded is not None:
+        text += f" · uploaded {_ago((now - uploaded).total_seconds())}"
+    return Freshness(through, uploaded, text)

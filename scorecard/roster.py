@@ -1,0 +1,138 @@
+"""The roster: reps, their slugs, and matching export names to them.
+
+A name in an export matches a rep by email, display name or alias, ignoring
+case and white space. Unknown names become new reps (reported, never dropped).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from scorecard.store import Store
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Rep:
+    rep_id: int
+    slug: str
+    display_name: str
+    email: str | None
+    aliases: tuple[str, ...]
+    team: str
+    active: bool
+    is_demo: bool
+
+
+@dataclass(frozen=True)
+class RepRef:
+    """How one export row names its rep."""
+
+    name: str | None
+    email: str | None = None
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    ids: dict[RepRef, int]
+    new_reps: list[str]  # display names of reps created
+
+
+def slugify(name: str) -> str:
+    """Lowercase ASCII with hyphens: 'Ana López' -> 'ana-lopez'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return _NON_ALNUM.sub("-", ascii_name.lower()).strip("-") or "rep"
+
+
+def match_key(text: str | None) -> str:
+    """Case- and white-space-insensitive form used to match names, emails and aliases."""
+    return " ".join((text or "").split()).casefold()
+
+
+def _display(text: str) -> str:
+    return " ".join(text.split())
+
+
+_COLUMNS = "rep_id, slug, display_name, email, aliases, team, active, is_demo"
+
+
+def _rep(row: tuple[object, ...]) -> Rep:
+    rep_id, slug, name, email, aliases, team, active, is_demo = row
+    return Rep(
+        rep_id=int(rep_id),  # type: ignore[call-overload]
+        slug=str(slug),
+        display_name=str(name),
+        email=None if email is None else str(email),
+        aliases=tuple(str(a) for a in (aliases or ())),  # type: ignore[attr-defined]
+        team=str(team),
+        active=bool(active),
+        is_demo=bool(is_demo),
+    )
+
+
+def resolve_or_create(cur: duckdb.DuckDBPyConnection, refs: Sequence[RepRef]) -> Resolution:
+    """Map each reference to a rep id inside the caller's transaction, creating unknown reps."""
+    reps = [_rep(row) for row in cur.execute(f"SELECT {_COLUMNS} FROM reps ORDER BY rep_id").fetchall()]
+    by_email = {match_key(r.email): r.rep_id for r in reps if r.email}
+    by_name: dict[str, int] = {}
+    for r in reps:
+        for key in (r.display_name, *r.aliases, r.email or ""):
+            if key:
+                by_name.setdefault(match_key(key), r.rep_id)
+    slugs = {r.slug for r in reps}
+    ids: dict[RepRef, int] = {}
+    created: list[str] = []
+    for ref in refs:
+        email, name = match_key(ref.email), match_key(ref.name)
+        found = by_email.get(email) if email else None
+        if found is None and name:
+            found = by_name.get(name) or by_email.get(name)
+        if found is None and email:
+            found = by_name.get(email)
+        if found is None:
+            display = _display(ref.name or "") or _display(ref.email or "").split("@")[0]
+            slug = _unique_slug(slugify(display), slugs)
+            row = cur.execute(
+                "INSERT INTO reps (slug, display_name, email, team) VALUES (?, ?, ?, coalesce(?, 'Sales')) RETURNING rep_id",
+                [slug, display, ref.email.strip() if ref.email else None, ref.team],
+            ).fetchall()[0]
+            assert row is not None
+            found = int(row[0])
+            slugs.add(slug)
+            created.append(display)
+            if email:
+                by_email[email] = found
+            by_name[match_key(display)] = found
+        ids[ref] = found
+    return Resolution(ids=ids, new_reps=created)
+
+
+def _unique_slug(base: str, taken: set[str]) -> str:
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def list_reps(store: Store, include_inactive: bool = False) -> pl.DataFrame:
+    where = "" if include_inactive else "WHERE active"
+    return store.frame(f"SELECT {_COLUMNS} FROM reps {where} ORDER BY display_name, rep_id")
+
+
+def rep_by_slug(store: Store, slug: str) -> Rep | None:
+    row = store.fetchone(f"SELECT {_COLUMNS} FROM reps WHERE slug = ?", [slug])
+    return None if row is None else _rep(row)
+
+
+def teams(store: Store) -> list[str]:
+    return [str(r[0]) for r in store.fetchall("SELECT DISTINCT team FROM reps WHERE active ORDER BY team")]

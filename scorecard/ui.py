@@ -1,0 +1,265 @@
+"""Streamlit glue shared by every page: the store, the manager gate, live refresh, formatting.
+
+This is the only module under scorecard/ that imports streamlit; the core never draws UI.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from scorecard import auth
+from scorecard.calendar import parse_as_of, team_now
+from scorecard.catalog import Metric
+from scorecard.settings import TeamSettings
+from scorecard.store import DEFAULT_DB, Store, default_db_path, open_store
+
+T = TypeVar("T")
+
+UNLOCKED_KEY = "manager_unlocked"
+_SEEN_VERSION_KEY = "_seen_data_version"
+_MEMO_SIZE = 256
+
+
+# -- routing ----------------------------------------------------------------
+APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def ensure_router() -> None:
+    """Send a page that was started without app.py through app.py, then stop.
+
+    Streamlit treats a `pages/` folder beside the main script as legacy
+    multipage mode until the first `st.navigation` call of the process. Until
+    then a deep link such as /team runs pages/team.py alone: no page config,
+    no shared sidebar, no inbox watcher. Running the router here renders the
+    page properly (the nested run sees navigation in place and passes).
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if not PagesManager.uses_pages_directory:
+        return
+    code = compile(APP_SCRIPT.read_text(encoding="utf-8"), str(APP_SCRIPT), "exec")
+    exec(code, {"__name__": "__main__", "__file__": str(APP_SCRIPT)})
+    st.stop()
+
+
+# -- the store and paths ---------------------------------------------------
+def get_store() -> Store:
+    """The process-wide store for `$SCORECARD_DB` (else data/scorecard.duckdb).
+
+    Every page asks for the store first, so this is also where a page started
+    without the router is sent through it (see `ensure_router`).
+    """
+    ensure_router()
+    # The store module keeps one store per file per process; asking it every
+    # time (instead of caching here) means a restore's reopened store is used.
+    return open_store(default_db_path())
+
+
+def data_dir() -> Path:
+    """Where the database lives; the generated passcode file sits beside it."""
+    return default_db_path().resolve().parent
+
+
+def inbox_dir() -> Path | None:
+    """`$SCORECARD_INBOX`, else data/inbox/ beside the shipped defaults; None when set to `off`."""
+    env = os.environ.get("SCORECARD_INBOX", "").strip()
+    if env.lower() == "off":
+        return None
+    return Path(env).resolve() if env else DEFAULT_DB.parent / "inbox"
+
+
+# -- caching keyed on the data version --------------------------------------
+class _Memo:
+    """A small LRU of results keyed on (db, data version, function, arguments).
+
+    Keying on the data version (never on hashes of frames) means a commit
+    makes every stale entry unreachable at once; they age out of the LRU.
+    """
+
+    def __init__(self) -> None:
+        self.items: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False)
+def _memo() -> _Memo:
+    return _Memo()
+
+
+def cached(store: Store, fn: Callable[..., T], *args: Hashable, **kwargs: Hashable) -> T:
+    """`fn(store, *args, **kwargs)`, reused until the data version changes."""
+    key = (str(store.path), store.data_version(), fn.__module__, fn.__qualname__, args, tuple(sorted(kwargs.items())))
+    memo = _memo()
+    with memo.lock:
+        if key in memo.items:
+            memo.items.move_to_end(key)
+            return memo.items[key]  # type: ignore[no-any-return]
+    value = fn(store, *args, **kwargs)
+    with memo.lock:
+        memo.items[key] = value
+        while len(memo.items) > _MEMO_SIZE:
+            memo.items.popitem(last=False)
+    return value
+
+
+# -- live refresh -------------------------------------------------------------
+def live(store: Store | None = None, run_every: float = 3.0) -> int:
+    """Rerun the whole page when the data version changes; returns the version drawn.
+
+    A tiny fragment polls one indexed row every `run_every` seconds, so a new
+    upload (from any page, the CLI-less inbox or another browser) shows up on
+    every open page without anyone touching it.
+    """
+    target = store or get_store()
+    version = target.data_version()
+    st.session_state[_SEEN_VERSION_KEY] = version
+
+    def _watch() -> None:
+        if target.data_version() != st.session_state.get(_SEEN_VERSION_KEY):
+            st.rerun(scope="app")
+
+    st.fragment(_watch, run_every=run_every)()
+    return version
+
+
+# -- the manager gate ---------------------------------------------------------
+def is_manager() -> bool:
+    return bool(st.session_state.get(UNLOCKED_KEY, False))
+
+
+def _passcode_form(key: str) -> None:
+    with st.form(key, clear_on_submit=True, border=False):
+        given = st.text_input("Manager passcode", type="password", key=f"{key}_input", autocomplete="current-password")
+        if st.form_submit_button("Unlock"):
+            if auth.check_passcode(given, auth.manager_passcode(data_dir())):
+                st.session_state[UNLOCKED_KEY] = True
+                st.rerun()
+            else:
+                time.sleep(0.4)  # slows guessing without bothering a person
+                st.error("That passcode is not right. Ask whoever runs the app; it is printed on the server console.")
+
+
+def manager_gate(*, show_form: bool = True) -> bool:
+    """The sidebar's manager block: a lock button when unlocked, else the passcode form."""
+    with st.sidebar:
+        if is_manager():
+            st.caption(":material/lock_open: Manager mode is on")
+            if st.button("Lock manager pages", key="manager_lock"):
+                st.session_state[UNLOCKED_KEY] = False
+                st.rerun()
+            return True
+        if show_form:
+            with st.expander("Manager sign-in", icon=":material/lock:"):
+                _passcode_form("manager_gate_sidebar")
+    return False
+
+
+def require_manager() -> None:
+    """Stop the page with a clear message (and the passcode form) unless unlocked."""
+    if is_manager():
+        return
+    st.info("This page is for managers. Enter the manager passcode to continue; rep scorecards stay open to everyone.", icon=":material/lock:")
+    _passcode_form("manager_gate_page")
+    st.stop()
+
+
+# -- time and query parameters ----------------------------------------------
+def now_minute(settings: TeamSettings) -> datetime:
+    """Team-local now, to the minute: pace moves slowly, and caches then hold for a minute."""
+    return team_now(settings).replace(second=0, microsecond=0)
+
+
+def query_as_of(settings: TeamSettings) -> tuple[datetime, bool]:
+    """`?as_of=` as a team-local moment (or now); the flag says whether it was given."""
+    raw = st.query_params.get("as_of")
+    if raw:
+        try:
+            return parse_as_of(raw, settings), True
+        except ValueError:
+            st.warning(f"Ignoring as_of={raw!r}: use an ISO date or date-time such as 2026-11-20 or 2026-11-20T14:30.")
+    return now_minute(settings), False
+
+
+# -- text --------------------------------------------------------------------
+def freshness_text(store: Store, now_utc: datetime | None = None) -> str:
+    from scorecard.ingest import data_freshness
+
+    return str(data_freshness(store, now_utc or datetime.now(UTC).replace(tzinfo=None)).text)
+
+
+def freshness_line(store: Store) -> None:
+    """'Data through Fri Nov 20, 16:40 · uploaded 2 h ago' as a caption."""
+    try:
+        text = freshness_text(store)
+    except ImportError:
+        return
+    st.caption(f":material/schedule: {escape_md(text)}")
+
+
+def page_header(title: str, subtitle: str | None = None) -> None:
+    st.title(title)
+    if subtitle:
+        st.caption(subtitle)
+
+
+def fmt_number(value: float | None, *, decimals: int = 0) -> str:
+    if value is None:
+        return "–"
+    if decimals == 0 or float(value).is_integer():
+        return f"{round(value):,}"
+    return f"{value:,.{decimals}f}"
+
+
+def fmt_pct(ratio: float | None) -> str:
+    """0.634 → '63%'; None → '–' (pace not defined yet)."""
+    return "–" if ratio is None else f"{ratio * 100:.0f}%"
+
+
+def fmt_money(value: float | None, currency: str = "$") -> str:
+    if value is None:
+        return "–"
+    sign = "-" if value < 0 else ""
+    if abs(value) >= 1_000_000:
+        return f"{sign}{currency}{abs(value) / 1_000_000:.1f}M"
+    return f"{sign}{currency}{abs(value):,.0f}"
+
+
+def fmt_metric(value: float | None, metric: Metric, currency: str = "$") -> str:
+    """A metric value in its unit: '5 meetings', '$12,400'."""
+    if value is None:
+        return "–"
+    if metric.measure == "amount":
+        return fmt_money(value, currency)
+    return metric.units(round(value, 1))
+
+
+def fmt_value(value: float | None, metric: Metric, currency: str = "$") -> str:
+    """The big number on a card: '5' or '$12,400' (the unit goes in the label)."""
+    if metric.measure == "amount":
+        return fmt_money(value, currency)
+    return fmt_number(value, decimals=1)
+
+
+def status_icon(status: str | None) -> str:
+    """A shape as well as a colour, so status never relies on colour alone (Material icons ship with Streamlit)."""
+    return STATUS_ICONS.get(status or "", ":material/remove:")
+
+
+STATUS_ICONS = {"on_pace": ":material/check_circle:", "at_risk": ":material/warning:", "behind": ":material/arrow_downward:"}
+
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:&"})
+
+
+def escape_md(text: object) -> str:
+    """Text from uploads inside a markdown-rendering element (st.error, labels) shown literally."""
+    return str(text).translate(_MD_SPECIAL)
