@@ -64,7 +64,7 @@ def _slide_gaps(tv: scores.TeamView) -> None:
             metric = catalog.metrics.get(m.metric)
             done = ui.fmt_value(m.team_actual, metric, settings.currency) if metric else ui.fmt_number(m.team_actual)
             expected = ui.fmt_value(m.team_expected, metric, settings.currency) if metric else ui.fmt_number(m.team_expected)
-            status = _team_status(m.team_pace)
+            status = m.status
             tone = "gap" if m.is_team_gap else charts.status_key(status)
             with col, st.container(border=True, key=f"tvtile-{tone}-{m.metric}"):
                 st.metric(m.label, ui.fmt_pct(m.team_pace))
@@ -83,14 +83,6 @@ def _slide_gaps(tv: scores.TeamView) -> None:
             title="Team pace in the weeks before (100% = on goal)",
         )  # fmt: skip
         st.altair_chart(chart, theme=None)
-
-
-def _team_status(pace: float | None) -> str | None:
-    if pace is None:
-        return None
-    if pace >= settings.on_pace_at:
-        return "on_pace"
-    return "at_risk" if pace >= settings.at_risk_from else "behind"
 
 
 def _slide_shout_outs(tv: scores.TeamView) -> None:

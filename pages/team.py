@@ -79,7 +79,7 @@ def _totals(tv: scores.TeamView) -> None:
     cols = st.columns(min(4, len(tv.metrics)))
     for i, m in enumerate(tv.metrics):
         metric = catalog.metrics.get(m.metric)
-        tone = "gap" if m.is_team_gap else charts.status_key(_team_status(m.team_pace))
+        tone = "gap" if m.is_team_gap else charts.status_key(m.status)
         with cols[i % len(cols)], st.container(border=True, key=f"tile-{tone}-{m.metric}"):
             st.metric(f"{m.label} · % of pace", ui.fmt_pct(m.team_pace))
             if m.is_team_gap:
@@ -95,14 +95,6 @@ def _contestable(key: str) -> bool:
     """Lead, non-vanity metrics are the ones a rally or contest can move (DESIGN.md doctrine)."""
     metric = catalog.metrics.get(key)
     return metric is not None and metric.is_lead and not metric.vanity
-
-
-def _team_status(pace: float | None) -> str | None:
-    if pace is None:
-        return None
-    if pace >= settings.on_pace_at:
-        return "on_pace"
-    return "at_risk" if pace >= settings.at_risk_from else "behind"
 
 
 def _heatmap(tv: scores.TeamView) -> None:

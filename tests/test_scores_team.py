@@ -61,6 +61,7 @@ def test_everyone_behind_is_a_team_gap(store: Store) -> None:
     m = meetings(team_view(store, AS_OF).metrics)
     assert m.team_pace == pytest.approx(0.5)
     assert (m.reps_behind, m.reps_with_goal, m.is_team_gap) == (3, 3, True)
+    assert m.status == "behind"
 
 
 def test_team_gap_needs_most_reps_below_pace(store: Store) -> None:

@@ -501,6 +501,15 @@ def score(cells: FrameT, settings: TeamSettings, standard_hours: float) -> Frame
     return cells.with_columns(_score_exprs(settings.on_pace_at, settings.at_risk_from, standard_hours))
 
 
+def status_of(pace: float | None, settings: TeamSettings) -> str | None:
+    """DESIGN.md "Status" for one pace (the frame version is in `_score_exprs`)."""
+    if pace is None:
+        return None
+    if pace >= settings.on_pace_at:
+        return "on_pace"
+    return "at_risk" if pace >= settings.at_risk_from else "behind"
+
+
 @functools.lru_cache(maxsize=32)
 def _score_exprs(on_pace_at: float, at_risk_from: float, standard_hours: float) -> list[pl.Expr]:
     actual = pl.col("actual")

@@ -13,7 +13,7 @@ from datetime import datetime
 import polars as pl
 
 from scorecard.calendar import Period, last_weeks
-from scorecard.scores._base import Context, Rep, context, first_weeks, reps_by_id, scope_reps, week_cells
+from scorecard.scores._base import Context, Rep, context, first_weeks, reps_by_id, scope_reps, status_of, week_cells
 from scorecard.store import Store
 
 TREND_WEEKS = 12  # completed weeks in the team trend and the red-flag look-back
@@ -37,6 +37,7 @@ class TeamMetric:
     team_actual: float
     team_expected: float
     team_pace: float | None
+    status: str | None  # of the team's combined pace: on_pace | at_risk | behind
     reps_with_goal: int
     reps_behind: int
     is_team_gap: bool
@@ -188,6 +189,7 @@ def _team_metrics(ctx: Context, now: pl.DataFrame) -> list[TeamMetric]:
                 team_actual=float(row["team_actual"]),
                 team_expected=expected,
                 team_pace=pace,
+                status=status_of(pace, settings),
                 reps_with_goal=int(row["reps_with_goal"]),
                 reps_behind=int(row["reps_behind"]),
                 is_team_gap=gap,
