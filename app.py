@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from scorecard import charts, ui
+from scorecard import auth, charts, ui
 from scorecard.inbox import start_inbox_watcher
 
 st.set_page_config(page_title="Team Scorecard", page_icon="📈", layout="wide")
@@ -17,6 +17,12 @@ charts.register_theme()
 def _inbox_watcher(db_path: str, inbox: str) -> object:
     """One watcher thread per process and database (the inbox module is idempotent too)."""
     return start_inbox_watcher(ui.get_store(), Path(inbox))
+
+
+@st.cache_resource(show_spinner=False)
+def _ensure_passcode(data_dir: str) -> None:
+    """On first start with no passcode configured, generate one and print it on the console."""
+    auth.manager_passcode(Path(data_dir))
 
 
 SECTIONS: dict[str, list[tuple[str, str, str]]] = {
@@ -54,6 +60,8 @@ store = ui.get_store()
 inbox = ui.inbox_dir()
 if inbox is not None:
     _inbox_watcher(str(store.path), str(inbox))
+
+_ensure_passcode(str(ui.data_dir()))
 
 with st.sidebar:
     ui.freshness_line(store)

@@ -80,6 +80,9 @@ def _date_order(key: str, preview_needs: bool, detected: str | None) -> str | No
     return choice
 
 
+REJECTS_SHOWN = 50  # the download has them all
+
+
 def _show_result(result: ingest.IngestResult) -> None:
     st.success(
         f"Imported as batch {result.batch_id}: {result.rows_added:,} added · "
@@ -99,8 +102,15 @@ def _show_result(result: ingest.IngestResult) -> None:
         st.dataframe(_label_counts(result.unmapped_labels), hide_index=True)
     if result.rows_rejected:
         rejects = ingest.batch_rejects(store, result.batch_id)
+        st.caption("Rejected rows (kept with the upload; fix them in the export and upload it again):")
+        st.dataframe(
+            rejects.select("line_no", "column", "reason").head(REJECTS_SHOWN),
+            hide_index=True,
+            column_config={"line_no": "Line", "column": "Column", "reason": "Why"},
+        )
+        noun = "row" if result.rows_rejected == 1 else "rows"
         st.download_button(
-            f"Download the {result.rows_rejected:,} rejected rows (CSV)",
+            f"Download the {result.rows_rejected:,} rejected {noun} (CSV)",
             ingest.csv_safe(rejects),
             file_name=f"rejected-batch-{result.batch_id}.csv",
             mime="text/csv",

@@ -67,6 +67,15 @@ def manager_passcode(data_dir: Path, *, secrets_file: Path = SECRETS_FILE) -> st
     return _from_file(path) or _generate(path)
 
 
+def passcode_source(data_dir: Path, *, secrets_file: Path = SECRETS_FILE) -> str:
+    """Where the manager passcode comes from, in words (never the passcode itself)."""
+    if os.environ.get(ENV_VAR, "").strip():
+        return f"the {ENV_VAR} environment variable"
+    if _from_secrets(secrets_file):
+        return f"{secrets_file} (manager_passcode)"
+    return str(data_dir / PASSCODE_FILE)
+
+
 def check_passcode(given: str | None, expected: str) -> bool:
     """Constant-time comparison; an empty entry never unlocks."""
     if not given or not expected:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.ui_apptest import APP, TIMEOUT, app_store_closed, seeded_db, texts  # noqa: F401
@@ -50,3 +51,15 @@ def test_a_page_run_without_the_router_is_sent_through_it(tmp_path: Path) -> Non
     assert not at.exception
     assert "Data through" in "\n".join(str(c.value) for c in at.sidebar.caption)
     assert at.sidebar.text_input(key="manager_gate_sidebar_input") is not None
+
+
+def test_first_start_without_a_passcode_generates_one_readable_only_by_its_owner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeded_db(tmp_path)
+    monkeypatch.delenv("SCORECARD_MANAGER_PASSCODE")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    stored = tmp_path / ".manager_passcode"
+    assert stored.exists() and stored.read_text().strip()
+    assert stored.stat().st_mode & 0o777 == 0o600

@@ -232,5 +232,21 @@ def test_cli_demo_and_setup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     out = capsys.readouterr().out
     assert "demo: 3 reps" in out and "[100%]" in out
     assert main(["setup", "--db", db]) == 0
-    assert "already has data" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "already has data" in out
+    assert "SCORECARD_MANAGER_PASSCODE environment variable" in out  # set by tests/conftest.py
     assert main(["demo", "--reps", "0", "--db", db]) == 2
+
+
+def test_setup_generates_the_passcode_on_first_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("SCORECARD_MANAGER_PASSCODE")
+    db = tmp_path / "first.duckdb"
+    args = ["--reps", "2", "--weeks", "1", "--seed", "1", "--as-of", "2026-11-20T15:00", "--out", str(tmp_path / "f")]
+    assert main(["demo", *args, "--db", str(db)]) == 0
+    assert main(["setup", "--db", str(db)]) == 0
+    captured = capsys.readouterr()
+    stored = tmp_path / ".manager_passcode"
+    assert stored.read_text().strip() in captured.err  # printed once, when generated
+    assert str(stored) in captured.out

@@ -63,7 +63,9 @@ def test_passcode_unlocks_then_preview_import_summary_and_undo(tmp_path: Path) -
     assert "2 added" in summary or "3 added" in summary
     assert "rejected" in summary
     assert "Zoe New" in summary
-    assert any(d.label.startswith("Download the 1 rejected") for d in at.get("download_button"))
+    assert any(d.label == "Download the 1 rejected row (CSV)" for d in at.get("download_button"))
+    shown_rejects = next(df.value for df in at.dataframe if "reason" in df.value.columns)
+    assert shown_rejects.shape[0] == 1 and shown_rejects["line_no"].iloc[0] > 1  # the line and why, on screen
     # History with undo, behind a confirm step.
     live_before = _live_batches(db)
     at.button(key="undo_ask").click().run()

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from scorecard import auth
 from scorecard.calendar import parse_as_of
 from scorecard.cli import UsageError, add_command
 from scorecard.settings import load_settings
@@ -54,4 +55,8 @@ def _demo(args: argparse.Namespace, store: Store) -> int:
 def _setup(args: argparse.Namespace, store: Store) -> int:
     if not ensure_database(args.db or default_db_path(), store=store):
         print(f"{store.path} already has data; nothing to do.")
+    data_dir = store.path.resolve().parent
+    # Generated (and printed) here on first start when none is configured.
+    auth.manager_passcode(data_dir)
+    print(f"Manager passcode: see {auth.passcode_source(data_dir)}")
     return 0

@@ -39,6 +39,7 @@ __all__ = [
     "context",
     "find_rep",
     "first_weeks",
+    "first_weeks_in",
     "pto_in",
     "rep_from_row",
     "reps_by_id",
@@ -145,10 +146,12 @@ def reps_by_id(ctx: Context) -> dict[int, Rep]:
 def find_rep(ctx: Context, key: str) -> Rep:
     """A rep by slug, else by email, display name or alias (case-insensitive)."""
     wanted = " ".join(key.split()).casefold()
+    # The usual key is a slug: find its row without building a `Rep` per team member
+    # (a thousand of them would be most of a cold scorecard's Python time).
+    row = _slug_rows(ctx).get(key)
+    if row is not None:
+        return rep_from_row(ctx.reps.row(row, named=True))
     people = reps_by_id(ctx)
-    exact = next((r for r in people.values() if r.slug == key), None)
-    if exact is not None:
-        return exact
     for field_of in (
         lambda r: [r.slug],
         lambda r: [r.email or ""],
@@ -161,6 +164,18 @@ def find_rep(ctx: Context, key: str) -> Rep:
     known = ", ".join(ctx.reps.get_column("slug").head(10).to_list())
     hint = f" Known reps: {known}{' …' if ctx.reps.height > 10 else ''}." if known else " No reps are loaded yet."
     raise UnknownRep(f"No rep matches {key!r}.{hint}")
+
+
+def _slug_rows(ctx: Context) -> dict[str, int]:
+    """Slug -> row of `ctx.reps` (the first, as the reps' display order would find it)."""
+    key = ("slug_rows",)
+    result: dict[str, int] | None = ctx.memo.get(key)
+    if result is None:
+        result = {}
+        for i, slug in enumerate(ctx.reps.get_column("slug").to_list()):
+            result.setdefault(slug, i)
+        ctx.remember(key, result)
+    return result
 
 
 def scope_reps(ctx: Context, team: str | None, *, include: int | None = None) -> pl.DataFrame:
@@ -393,6 +408,40 @@ def first_weeks(store: Store, ctx: Context) -> pl.DataFrame:
         ).cast({"rep_id": pl.Int32})
         ctx.remember(key, frame)
     return frame
+
+
+def first_weeks_in(store: Store, ctx: Context, start: date, end: date) -> pl.DataFrame:
+    """`first_weeks` as far as weeks start..end (exclusive) can tell: rep_id, first_week.
+
+    A cell is kept from its rep's first week on, so within the window only reps
+    whose data begins inside it need their true first week; a rep with any
+    data before `start` gets `start` (every week shown counts). Reading the
+    window's days, and the older history only for reps that may begin inside
+    it, avoids grouping a rep's whole history on every write.
+    """
+    key = ("first_weeks_in", start, end)
+    frame: pl.DataFrame | None = ctx.memo.get(key)
+    if frame is not None:
+        return frame
+    inside = store.frame(
+        "SELECT rep_id, min(day) AS first_day FROM daily_rollups WHERE day >= ? AND day < ? GROUP BY rep_id",
+        [start, end],
+    )
+    firsts = {int(rep_id): _week_start(day, ctx.settings) for rep_id, day in inside.iter_rows()}
+    # Reps who start late in the window (or not at all) may still have older data.
+    unsure = [rep_id for rep_id in ctx.reps.get_column("rep_id").to_list() if firsts.get(rep_id, end) > start]
+    if unsure:
+        older = store.fetchall(
+            "SELECT DISTINCT rep_id FROM daily_rollups WHERE day < ? AND list_contains(?::INTEGER[], rep_id)",
+            [start, unsure],
+        )
+        firsts.update({int(rep_id): start for (rep_id,) in older})
+    frame = pl.DataFrame(
+        {"rep_id": list(firsts), "first_week": list(firsts.values())},
+        schema={"rep_id": pl.Int32, "first_week": pl.Date},
+    )
+    result: pl.DataFrame = ctx.remember(key, frame)
+    return result
 
 
 # -- goals and working time ------------------------------------------------

@@ -174,8 +174,7 @@ def _peer_stats(ctx: Context, now: pl.DataFrame, who: Rep, period: Period) -> di
     key = ("goal_reps", who.team, period)
     with_goal: set[int] | None = ctx.memo.get(key)
     if with_goal is None:
-        team_ids = scope_reps(ctx, who.team).get_column("rep_id")
-        with_goal = ctx.remember(key, set(goals_for(ctx, team_ids, [period]).get_column("rep_id").to_list()))
+        with_goal = ctx.remember(key, _reps_with_goal(ctx, scope_reps(ctx, who.team).get_column("rep_id"), period))
     team_size = len(with_goal | set(now.get_column("rep_id").unique().to_list()) | {who.rep_id})
     mine = dict(now.filter(pl.col("rep_id") == who.rep_id).select("metric", "actual").iter_rows())
     stats: dict[str, tuple[float, float]] = {}
@@ -184,6 +183,24 @@ def _peer_stats(ctx: Context, now: pl.DataFrame, who: Rep, period: Period) -> di
         own = mine.get(metric, 0.0)
         stats[metric] = (float(statistics.median(everyone)), 100 * bisect.bisect_right(everyone, own) / team_size)
     return stats
+
+
+def _reps_with_goal(ctx: Context, rep_ids: pl.Series, period: Period) -> set[int]:
+    """The reps among `rep_ids` with a goal for some metric in `period` (as `goals_for` decides).
+
+    Only reps with goal rows of their own need `goals_for`; every other rep has
+    the catalog defaults, so a goal exactly when some default is set. This
+    keeps a cold scorecard from building the whole team's goal grid.
+    """
+    own_rows = set(ctx.goal_rows.get_column("rep_id").to_list())
+    ids = rep_ids.to_list()
+    with_rows = [i for i in ids if i in own_rows]
+    has_default = any(m.default_weekly_goal is not None for m in ctx.catalog.metrics.values())
+    result = {int(i) for i in ids if i not in own_rows} if has_default else set()
+    if with_rows:
+        own = goals_for(ctx, pl.Series("rep_id", with_rows, dtype=pl.Int32), [period])
+        result.update(int(i) for i in own.get_column("rep_id").to_list())
+    return result
 
 
 def _weekly_trend(mine: pl.DataFrame, first: date) -> pl.DataFrame:

@@ -8,12 +8,21 @@ with a goal are below pace (DESIGN.md "Team gap", thresholds from settings).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import polars as pl
 
 from scorecard.calendar import Period, last_weeks
-from scorecard.scores._base import Context, Rep, context, first_weeks, reps_by_id, scope_reps, status_of, week_cells
+from scorecard.scores._base import (
+    Context,
+    Rep,
+    context,
+    first_weeks_in,
+    reps_by_id,
+    scope_reps,
+    status_of,
+    week_cells,
+)
 from scorecard.store import Store
 
 TREND_WEEKS = 12  # completed weeks in the team trend and the red-flag look-back
@@ -114,7 +123,8 @@ def _history(
     if cached is not None:
         return cached
     cells = week_cells(store, ctx, reps, team, weeks, as_of, with_goals_only=True) if reps.height else _no_cells()
-    done = cells.join(first_weeks(store, ctx), on="rep_id", how="inner").filter(
+    firsts = first_weeks_in(store, ctx, weeks[0].start, weeks[-1].end + timedelta(days=1))
+    done = cells.join(firsts, on="rep_id", how="inner").filter(
         pl.col("period_start") >= pl.col("first_week")
     )
     lead = [m for m in scored if ctx.catalog.metrics[m].is_lead]
