@@ -20,7 +20,7 @@ from scorecard.scores._base import (
     actuals,
     context,
     find_rep,
-    goals_for,
+    in_background,
     last_working_day,
     pto_in,
     scope_reps,
@@ -94,6 +94,12 @@ def rep_scorecard(store: Store, rep: str, as_of: datetime, *, period_kind: Perio
     settings = ctx.settings
     period = period_for(period_kind, as_of.date(), settings)
     weeks = last_weeks(as_of.date(), settings, max(STREAK_WINDOW_WEEKS, settings.rate_window_weeks) + 1)
+    window_start = weeks[-1].start - timedelta(weeks=settings.rate_window_weeks)
+    # The team's window totals do not depend on the rep's reads: after a write,
+    # read them while `_cells` reads the rest.
+    totals_later = None
+    if ctx.memo.get(_team_totals_key(who.team, window_start, weeks[-1].start)) is None:
+        totals_later = in_background(lambda: _team_totals(store, ctx, who.team, window_start, weeks[-1].start))
     mine, own_now, team_now = _cells(store, ctx, who, period, weeks, as_of)
     pto = pto_in(ctx, who.rep_id, period)
     wt = working_time(period, as_of, settings, pto)
@@ -102,8 +108,9 @@ def rep_scorecard(store: Store, rep: str, as_of: datetime, *, period_kind: Perio
     completed = [w.start for w in weeks[:-1]]
     trend_weeks = [w.start for w in weeks[-TREND_WEEKS:]]
     rows = {r["metric"]: r for r in own_now.iter_rows(named=True)}
-    window_start = weeks[-1].start - timedelta(weeks=settings.rate_window_weeks)
-    team_totals = _team_totals(store, ctx, who.team, window_start, weeks[-1].start)
+    team_totals = (
+        totals_later.result() if totals_later else _team_totals(store, ctx, who.team, window_start, weeks[-1].start)
+    )
     scores = [
         _metric_score(
             m,
@@ -188,18 +195,27 @@ def _peer_stats(ctx: Context, now: pl.DataFrame, who: Rep, period: Period) -> di
 def _reps_with_goal(ctx: Context, rep_ids: pl.Series, period: Period) -> set[int]:
     """The reps among `rep_ids` with a goal for some metric in `period` (as `goals_for` decides).
 
-    Only reps with goal rows of their own need `goals_for`; every other rep has
-    the catalog defaults, so a goal exactly when some default is set. This
-    keeps a cold scorecard from building the whole team's goal grid.
+    The same rule as `goals_for` (the latest goal row effective by the period's
+    last day, else the catalog default; an empty row means no goal), read
+    straight from the goal rows: a cold scorecard need not build the whole
+    team's goal grid to learn who has a goal.
     """
-    own_rows = set(ctx.goal_rows.get_column("rep_id").to_list())
-    ids = rep_ids.to_list()
-    with_rows = [i for i in ids if i in own_rows]
-    has_default = any(m.default_weekly_goal is not None for m in ctx.catalog.metrics.values())
-    result = {int(i) for i in ids if i not in own_rows} if has_default else set()
-    if with_rows:
-        own = goals_for(ctx, pl.Series("rep_id", with_rows, dtype=pl.Int32), [period])
-        result.update(int(i) for i in own.get_column("rep_id").to_list())
+    defaults = {m.key: m.default_weekly_goal for m in ctx.catalog.metrics.values()}
+    # The goal in force per (rep, metric): goal rows are in effective_from order, so the last one wins.
+    latest: dict[tuple[int, str], Any] = {}
+    for rep_id, metric, weekly_goal, effective_from in ctx.goal_rows.iter_rows():
+        if effective_from <= period.end and metric in defaults:
+            latest[(int(rep_id), metric)] = weekly_goal
+    own = {rep_id for rep_id, _metric in latest}
+    # Without goal rows of their own, every rep has the same defaults.
+    by_default = any(default is not None for default in defaults.values())
+    result: set[int] = set()
+    for rep_id in map(int, rep_ids.to_list()):
+        if rep_id not in own:
+            if by_default:
+                result.add(rep_id)
+        elif any(latest.get((rep_id, m), default) is not None for m, default in defaults.items()):
+            result.add(rep_id)
     return result
 
 
@@ -237,9 +253,13 @@ def _streak(weeks: list[tuple[float, float | None] | None]) -> int:
     return streak
 
 
+def _team_totals_key(team: str, start: date, end: date) -> tuple[Any, ...]:
+    return ("team_totals", team, start, end)
+
+
 def _team_totals(store: Store, ctx: Context, team: str, start: date, end: date) -> dict[str, float]:
     """The team's totals per metric over completed weeks [start, end) (memoised per data version)."""
-    key = ("team_totals", team, start, end)
+    key = _team_totals_key(team, start, end)
     cached: dict[str, float] | None = ctx.memo.get(key)
     if cached is not None:
         return cached
