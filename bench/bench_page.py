@@ -53,7 +53,7 @@ def run(*, reps: int = 1000, weeks: int = 104, runs: int = 15) -> list[dict[str,
     build(path, reps=reps, weeks=weeks).close()
     os.environ.update(SCORECARD_DB=str(path), SCORECARD_INBOX="off", SCORECARD_MANAGER_PASSCODE="bench")
     # Outside `streamlit run`, Streamlit warns about its bare mode on every cached call.
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
 
     first = _timed_run(_session(1))
     new_sessions = [_timed_run(_session(2 + i * 37 % (reps - 2))) for i in range(runs)]

@@ -18,8 +18,7 @@ import contextlib
 import functools
 import threading
 import weakref
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -51,28 +50,6 @@ __all__ = [
 
 _MEMO_LIMIT = 4096  # entries; a few per rep viewed, a few per team view
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
-T = TypeVar("T")
-
-# After a write every view starts with a few independent reads (a rep's history,
-# the team's period, today's events, the team's window totals). DuckDB releases
-# the GIL while it scans, so running them side by side on cursors of their own
-# (which the store allows per thread) overlaps most of their latency. Loads run
-# here never submit work of their own, so waiting on them cannot deadlock.
-_READERS = ThreadPoolExecutor(max_workers=3, thread_name_prefix="scores-read")
-
-
-def in_background(load: Callable[[], T]) -> Future[T]:
-    """Start `load` on a reader thread; `.result()` re-raises what it raised."""
-    return _READERS.submit(load)
-
-
-def concurrently(loads: Sequence[Callable[[], T]]) -> list[T]:
-    """The results of independent `loads`, run side by side (the first on this thread)."""
-    if len(loads) <= 1:
-        return [load() for load in loads]
-    later = [_READERS.submit(load) for load in loads[1:]]
-    first = loads[0]()
-    return [first, *(f.result() for f in later)]
 
 
 class UnknownRep(LookupError):
@@ -258,26 +235,15 @@ def actuals(
     wanted = tuple(ctx.catalog.metrics) if only is None else tuple(only)
     cutoff = min(as_of.date(), end + timedelta(days=1))
     scope = scope_reps(ctx, team).get_column("rep_id")
-    day_open = max(datetime.combine(as_of.date(), time.min), datetime.combine(start, time.min))
-    day_close = min(as_of, datetime.combine(end, time.max))
-    # (team, rep, start, cutoff) of each rollup read; the reads are independent.
-    parts: list[tuple[str | None, int | None, date, date]]
     if focus is None:
-        parts = [(team, None, start, cutoff)]
+        rolled = _rollups(store, ctx, team, None, start, cutoff, period_start, wanted)
     else:
         in_scope = focus in set(scope.to_list())
+        team_part = _rollups(store, ctx, team, None, max(start, period_start), cutoff, period_start, wanted)
         own_end = min(period_start, cutoff) if in_scope else cutoff
-        parts = [(team, None, max(start, period_start), cutoff), (None, focus, start, own_end)]
-    loads: list[Callable[[], pl.DataFrame]] = [
-        functools.partial(_rollups, store, ctx, t, r, s, c, period_start, wanted)
-        for t, r, s, c in parts
-        if ctx.memo.get(_rollups_key(t, r, s, c, period_start, wanted)) is None
-    ]
-    if day_open <= day_close and ctx.memo.get(_day_events_key(day_open.date())) is None:
-        loads.append(functools.partial(_day_events, store, ctx, day_open.date()))
-    concurrently(loads)  # fills the memo when cold; a warm re-run reads it below
-    frames = [_rollups(store, ctx, t, r, s, c, period_start, wanted) for t, r, s, c in parts]
-    rolled = frames[0] if len(frames) == 1 else pl.concat(frames)
+        rolled = pl.concat([team_part, _rollups(store, ctx, None, focus, start, own_end, period_start, wanted)])
+    day_open = max(datetime.combine(as_of.date(), time.min), datetime.combine(start, time.min))
+    day_close = min(as_of, datetime.combine(end, time.max))
     if day_open > day_close:
         return rolled
     ids = scope if focus is None else pl.concat([scope, pl.Series([focus], dtype=scope.dtype)])
@@ -296,12 +262,6 @@ def _with_actual(ctx: Context, frame: FrameT) -> FrameT:
     )
 
 
-def _rollups_key(
-    team: str | None, rep: int | None, start: date, cutoff: date, period_start: date, wanted: tuple[str, ...]
-) -> tuple[Any, ...]:
-    return ("rollups", team, rep, start, cutoff, period_start, wanted)
-
-
 def _rollups(
     store: Store,
     ctx: Context,
@@ -313,7 +273,7 @@ def _rollups(
     wanted: tuple[str, ...],
 ) -> pl.DataFrame:
     """Rollups of days [start, cutoff) per rep and week: of one `rep`, or of the active reps of `team`."""
-    key = _rollups_key(team, rep, start, cutoff, period_start, wanted)
+    key = ("rollups", team, rep, start, cutoff, period_start, wanted)
     cached: pl.DataFrame | None = ctx.memo.get(key)
     if cached is not None:
         return cached
@@ -366,17 +326,13 @@ def _event_actuals(
     )
 
 
-def _day_events_key(day: date) -> tuple[Any, ...]:
-    return ("day_events", day)
-
-
 def _day_events(store: Store, ctx: Context, day: date) -> pl.DataFrame:
     """A whole day's events per moment, rep and metric, sorted by time.
 
     Memoised per data version: events only change with a write, so a live page
     re-run just cuts this at its as_of instead of querying again.
     """
-    key = _day_events_key(day)
+    key = ("day_events", day)
     cached: pl.DataFrame | None = ctx.memo.get(key)
     if cached is not None:
         return cached

@@ -20,7 +20,6 @@ from scorecard.scores._base import (
     actuals,
     context,
     find_rep,
-    in_background,
     last_working_day,
     pto_in,
     scope_reps,
@@ -95,11 +94,6 @@ def rep_scorecard(store: Store, rep: str, as_of: datetime, *, period_kind: Perio
     period = period_for(period_kind, as_of.date(), settings)
     weeks = last_weeks(as_of.date(), settings, max(STREAK_WINDOW_WEEKS, settings.rate_window_weeks) + 1)
     window_start = weeks[-1].start - timedelta(weeks=settings.rate_window_weeks)
-    # The team's window totals do not depend on the rep's reads: after a write,
-    # read them while `_cells` reads the rest.
-    totals_later = None
-    if ctx.memo.get(_team_totals_key(who.team, window_start, weeks[-1].start)) is None:
-        totals_later = in_background(lambda: _team_totals(store, ctx, who.team, window_start, weeks[-1].start))
     mine, own_now, team_now = _cells(store, ctx, who, period, weeks, as_of)
     pto = pto_in(ctx, who.rep_id, period)
     wt = working_time(period, as_of, settings, pto)
@@ -108,9 +102,7 @@ def rep_scorecard(store: Store, rep: str, as_of: datetime, *, period_kind: Perio
     completed = [w.start for w in weeks[:-1]]
     trend_weeks = [w.start for w in weeks[-TREND_WEEKS:]]
     rows = {r["metric"]: r for r in own_now.iter_rows(named=True)}
-    team_totals = (
-        totals_later.result() if totals_later else _team_totals(store, ctx, who.team, window_start, weeks[-1].start)
-    )
+    team_totals = _team_totals(store, ctx, who.team, window_start, weeks[-1].start)
     scores = [
         _metric_score(
             m,
@@ -253,13 +245,9 @@ def _streak(weeks: list[tuple[float, float | None] | None]) -> int:
     return streak
 
 
-def _team_totals_key(team: str, start: date, end: date) -> tuple[Any, ...]:
-    return ("team_totals", team, start, end)
-
-
 def _team_totals(store: Store, ctx: Context, team: str, start: date, end: date) -> dict[str, float]:
     """The team's totals per metric over completed weeks [start, end) (memoised per data version)."""
-    key = _team_totals_key(team, start, end)
+    key = ("team_totals", team, start, end)
     cached: dict[str, float] | None = ctx.memo.get(key)
     if cached is not None:
         return cached
