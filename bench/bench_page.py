@@ -12,7 +12,6 @@ history and raw events for the last weeks, written directly with a fixed seed.
 
 from __future__ import annotations
 
-import logging
 import os
 import statistics
 import time
@@ -52,8 +51,6 @@ def run(*, reps: int = 1000, weeks: int = 104, runs: int = 15) -> list[dict[str,
         stale.unlink(missing_ok=True)
     build(path, reps=reps, weeks=weeks).close()
     os.environ.update(SCORECARD_DB=str(path), SCORECARD_INBOX="off", SCORECARD_MANAGER_PASSCODE="bench")
-    # Outside `streamlit run`, Streamlit warns about its bare mode on every cached call.
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
 
     first = _timed_run(_session(1))
     new_sessions = [_timed_run(_session(2 + i * 37 % (reps - 2))) for i in range(runs)]
