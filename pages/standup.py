@@ -6,8 +6,11 @@ pins one slide.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 
 import streamlit as st
@@ -47,13 +50,25 @@ catalog = ui.cached(store, load_catalog)
 team = st.query_params.get("team") or None
 
 
-def _view() -> scores.TeamView:
+def _view() -> tuple[scores.TeamView, bool]:
+    """This week's view, or last week's final one while nothing is expected yet this week.
+
+    A Monday stand-up before opening would otherwise show dashes everywhere; the
+    meeting is about how last week ended. Returns (view, is_last_week).
+    """
     as_of, _ = ui.query_as_of(settings)
-    return ui.cached(store, scores.team_view, as_of, team=team)
+    tv = ui.cached(store, scores.team_view, as_of, team=team)
+    if tv.metrics and all(m.team_expected == 0 for m in tv.metrics):
+        last_week_end = datetime.combine(tv.period.start - timedelta(days=1), dt_time(23, 59, 59))
+        return ui.cached(store, scores.team_view, last_week_end, team=team), True
+    return tv, False
 
 
-def _slide_gaps(tv: scores.TeamView) -> None:
-    st.markdown("## Team pace this week: % of where we should be by now")
+def _slide_gaps(tv: scores.TeamView, *, last_week: bool = False) -> None:
+    if last_week:
+        st.markdown("## How last week ended: % of goal")
+    else:
+        st.markdown("## Team pace this week: % of where we should be by now")
     if not tv.metrics:
         st.markdown("No metric has a goal yet.")
         return
@@ -137,9 +152,9 @@ def _slide_contests(tv: scores.TeamView) -> None:
                 )
 
 
-def _slides(tv: scores.TeamView) -> list[tuple[str, Callable[[scores.TeamView], None]]]:
+def _slides(tv: scores.TeamView, last_week: bool) -> list[tuple[str, Callable[[scores.TeamView], None]]]:
     slides: list[tuple[str, Callable[[scores.TeamView], None]]] = [
-        ("gaps", _slide_gaps),
+        ("gaps", functools.partial(_slide_gaps, last_week=last_week)),
         ("shout-outs", _slide_shout_outs),
         ("conversations", _slide_conversations),
     ]
@@ -166,24 +181,17 @@ def _current_index(names: list[str]) -> int:
 
 @st.fragment(run_every=ROTATE_SECONDS)
 def _show() -> None:
-    tv = _view()
-    slides = _slides(tv)
+    tv, last_week = _view()
+    slides = _slides(tv, last_week)
     index = _current_index([name for name, _ in slides])
     with st.container(key="tv"):
         head, meta = st.columns([3, 2], vertical_alignment="bottom")
         head.markdown(f"# {ui.escape_md(tv.team or 'Team')} stand-up")
-        when = f"{tv.period.label} · as of {tv.as_of:%a} {tv.as_of:%H:%M}"
+        when = f"{tv.period.label} · final" if last_week else f"{tv.period.label} · as of {tv.as_of:%a} {tv.as_of:%H:%M}"
         dots = " ".join("●" if i == index else "○" for i in range(len(slides)))
         meta.markdown(ui.escape_md(f"{when}   {dots}"), text_alignment="right")
         slides[index][1](tv)
-        st.caption(ui.escape_md(ui_freshness()))
-
-
-def ui_freshness() -> str:
-    try:
-        return ui.freshness_text(store)
-    except ImportError:
-        return ""
+        st.caption(ui.escape_md(ui.freshness_text(store)))
 
 
 st.markdown(TV_CSS, unsafe_allow_html=True)

@@ -36,6 +36,17 @@ def test_gaps_slide_shows_team_pace_per_metric(tmp_path: Path) -> None:
     assert "2 of 5 reps behind" in texts(at)
 
 
+def test_before_the_week_starts_the_stand_up_shows_how_last_week_ended(tmp_path: Path) -> None:
+    seeded_db(tmp_path)
+    monday_early = app(PAGE, tmp_path, as_of="2026-11-23T08:30").run()  # nothing expected yet this week
+    assert not monday_early.exception
+    body = texts(monday_early)
+    assert "How last week ended" in body and "Week of Nov 16, 2026 · final" in body
+    last_week = app(PAGE, tmp_path, as_of="2026-11-22T23:59:59").run()
+    assert [m.value for m in monday_early.metric] == [m.value for m in last_week.metric]
+    assert all(m.value != "–" for m in monday_early.metric)
+
+
 def test_pinned_slides_shout_outs_and_conversations(tmp_path: Path) -> None:
     seeded_db(tmp_path)
     at = app(PAGE, tmp_path, as_of=AS_OF, slide="conversations").run()
