@@ -180,6 +180,17 @@ def _one_file(uploaded: st.runtime.uploaded_file_manager.UploadedFile) -> None:
         for warning in preview.warnings:
             st.warning(ui.escape_md(warning))
         st.dataframe(preview.preview, hide_index=True, height=240)
+        if preview.rejects.height:
+            noun = "row" if preview.rejects.height == 1 else "rows"
+            st.warning(
+                f"{preview.rejects.height:,} {noun} cannot be read and will be rejected; the others import. "
+                "Fix them in the export first, or import now and download them afterwards."
+            )
+            st.dataframe(
+                preview.rejects.head(REJECTS_SHOWN),
+                hide_index=True,
+                column_config={"line_no": "Line", "column": "Column", "reason": "Why"},
+            )
         if preview.unmapped_labels:
             st.caption("Labels that count toward no metric (kept and counted; map them later on the Mapping page):")
             st.dataframe(_label_counts(preview.unmapped_labels), hide_index=True, height=160)

@@ -170,6 +170,14 @@ def test_preview_offers_every_column_for_manual_mapping(store: Store) -> None:
     assert preview.columns == ["Owner Name", "When", "Kind", "Region Notes"]
 
 
+def test_preview_lists_the_rows_that_would_be_rejected(store: Store) -> None:
+    data = b"rep,date,type\nAna Lopez,2026-11-18 10:00,Call\nAna Lopez,someday,Call\n"
+    preview = preview_file("week.csv", data, IngestOptions(), store)
+    assert preview.rejects.rows() == [(3, "date", preview.rejects["reason"][0])]
+    assert "someday" in preview.rejects["reason"][0] or "date" in preview.rejects["reason"][0].lower()
+    assert store.scalar("SELECT count(*) FROM rejected_rows") == 0
+
+
 def test_csv_safe_guards_formulas() -> None:
     import polars as pl
 

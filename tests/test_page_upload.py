@@ -56,6 +56,7 @@ def test_passcode_unlocks_then_preview_import_summary_and_undo(tmp_path: Path) -
     assert "week.csv" in body
     assert "Detected layout" in body
     assert at.dataframe[0].value.shape[0] >= 3  # the parsed preview rows
+    assert "will be rejected" in body  # the bad row is announced before anything is written
     import_button = next(b for b in at.button if b.label.startswith("Import"))
     import_button.click().run()
     assert not at.exception

@@ -84,6 +84,9 @@ class IngestResult:
     data_to: datetime | None
 
 
+_PREVIEW_REJECT_SCHEMA = {"line_no": pl.Int32, "column": pl.String, "reason": pl.String}
+
+
 @dataclass(frozen=True)
 class FilePreview:
     file_name: str
@@ -96,6 +99,8 @@ class FilePreview:
     needs_date_order: bool
     date_order: str | None
     warnings: list[str]
+    # Rows that would be rejected: line_no, column, reason (so the manager can fix the export first).
+    rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_PREVIEW_REJECT_SCHEMA))
 
 
 @dataclass(frozen=True)
@@ -404,6 +409,7 @@ def preview_file(name: str, data: bytes, options: IngestOptions, store: Store | 
         needs_date_order=False,
         date_order=prepared.date_order,
         warnings=prepared.warnings,
+        rejects=prepared.rejects.select("line_no", pl.col("column_name").alias("column"), "reason"),
     )
 
 
