@@ -18,10 +18,7 @@ WEEKS_BACK = 12
 # Constant style: a status-coloured edge on each metric card (keys carry the status).
 CARD_CSS = (
     "<style>"
-    + "".join(
-        f'div[class*="st-key-card-{key}-"] {{ border-left: 8px solid {color} !important; }}'
-        for key, color in charts.STATUS_COLORS.items()
-    )
+    + ui.status_edge_css("card")
     + 'div[class*="st-key-one-thing"] { border-left: 8px solid #0072B2 !important; background: #F3F8FC; }'
     + '[data-testid="stMainBlockContainer"] { padding-top: 3.5rem !important; }'
     + "</style>"

@@ -38,11 +38,7 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 .st-key-tv .st-key-tvnames p { font-size: 3.6rem !important; font-weight: 700 !important; }
 div[class*="st-key-tvtile-"] { padding: 1.2rem 1.6rem !important; border-width: 2px !important; }
 div[class*="st-key-tvtile-gap-"] { border-left: 18px solid #D55E00 !important; background: #FFF1E8 !important; }
-div[class*="st-key-tvtile-behind-"] { border-left: 18px solid #D55E00 !important; }
-div[class*="st-key-tvtile-at_risk-"] { border-left: 18px solid #E69F00 !important; }
-div[class*="st-key-tvtile-on_pace-"] { border-left: 18px solid #009E73 !important; }
-div[class*="st-key-tvtile-undefined-"] { border-left: 18px solid #9E9E9E !important; }
-</style>"""
+""" + ui.status_edge_css("tvtile", width_px=18) + "</style>"
 
 store = ui.get_store()
 settings = ui.cached(store, load_settings)

@@ -19,10 +19,7 @@ TIER_TEXT = {
 # Constant style: each tile's edge carries the team's status; a team gap is also shaded.
 TILE_CSS = (
     "<style>"
-    + "".join(
-        f'div[class*="st-key-tile-{key}-"] {{ border-left: 8px solid {color} !important; }}'
-        for key, color in charts.STATUS_COLORS.items()
-    )
+    + ui.status_edge_css("tile")
     + 'div[class*="st-key-tile-gap-"] { border-left: 8px solid #D55E00 !important; background: #FFF6F0; }'
     "</style>"
 )

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from scorecard import auth
+from scorecard import auth, charts
 from scorecard.calendar import parse_as_of, team_now
 from scorecard.catalog import Metric
 from scorecard.settings import TeamSettings
@@ -52,6 +52,17 @@ def ensure_router() -> None:
 
 
 # -- the store and paths ---------------------------------------------------
+def status_edge_css(key_prefix: str, width_px: int = 8) -> str:
+    """CSS rules giving containers keyed `<key_prefix>-<status>-…` a status-coloured left edge.
+
+    Built only from our own constants (the palette in `charts`), never from data.
+    """
+    return "".join(
+        f'div[class*="st-key-{key_prefix}-{status}-"] {{ border-left: {width_px}px solid {color} !important; }}'
+        for status, color in charts.STATUS_COLORS.items()
+    )
+
+
 def get_store() -> Store:
     """The process-wide store for `$SCORECARD_DB` (else data/scorecard.duckdb).
 
