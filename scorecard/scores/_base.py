@@ -40,11 +40,13 @@ __all__ = [
     "find_rep",
     "first_weeks",
     "first_weeks_in",
+    "prime_team_reads",
     "pto_in",
     "rep_from_row",
     "reps_by_id",
     "scope_reps",
     "scored_cells",
+    "team_totals_key",
     "week_cells",
 ]
 
@@ -102,8 +104,9 @@ def context(store: Store) -> Context:
         version=version,
         settings=load_settings(store),
         catalog=load_catalog(store),
-        reps=store.frame(
-            "SELECT rep_id, slug, display_name, email, aliases, team, active, is_demo FROM reps ORDER BY display_name, rep_id"
+        # Sorted here rather than in SQL: cheaper for a thousand rows, same (binary) order.
+        reps=store.frame("SELECT rep_id, slug, display_name, email, aliases, team, active, is_demo FROM reps").sort(
+            "display_name", "rep_id"
         ),
         goal_rows=store.frame(
             """
@@ -138,7 +141,24 @@ def reps_by_id(ctx: Context) -> dict[int, Rep]:
     key = ("reps_by_id",)
     result: dict[int, Rep] | None = ctx.memo.get(key)
     if result is None:
-        result = {int(row["rep_id"]): rep_from_row(row) for row in ctx.reps.iter_rows(named=True)}
+        # Column by column: a dict per row would cost more than the `Rep`s themselves.
+        columns = [
+            ctx.reps.get_column(name).to_list()
+            for name in ("rep_id", "slug", "display_name", "email", "aliases", "team", "active", "is_demo")
+        ]
+        result = {
+            int(rep_id): Rep(
+                rep_id=int(rep_id),
+                slug=str(slug),
+                display_name=str(name),
+                email=email,
+                aliases=tuple(aliases or ()),
+                team=str(team),
+                active=bool(active),
+                is_demo=bool(is_demo),
+            )
+            for rep_id, slug, name, email, aliases, team, active, is_demo in zip(*columns, strict=True)
+        }
         ctx.remember(key, result)
     return result
 
@@ -262,6 +282,12 @@ def _with_actual(ctx: Context, frame: FrameT) -> FrameT:
     )
 
 
+def _rollups_key(
+    team: str | None, rep: int | None, start: date, cutoff: date, period_start: date, wanted: tuple[str, ...]
+) -> tuple[Any, ...]:
+    return ("rollups", team, rep, start, cutoff, period_start, wanted)
+
+
 def _rollups(
     store: Store,
     ctx: Context,
@@ -273,7 +299,7 @@ def _rollups(
     wanted: tuple[str, ...],
 ) -> pl.DataFrame:
     """Rollups of days [start, cutoff) per rep and week: of one `rep`, or of the active reps of `team`."""
-    key = ("rollups", team, rep, start, cutoff, period_start, wanted)
+    key = _rollups_key(team, rep, start, cutoff, period_start, wanted)
     cached: pl.DataFrame | None = ctx.memo.get(key)
     if cached is not None:
         return cached
@@ -291,6 +317,59 @@ def _rollups(
     )
     result: pl.DataFrame = ctx.remember(key, _with_actual(ctx, frame))
     return result
+
+
+def team_totals_key(team: str, start: date, end: date) -> tuple[Any, ...]:
+    """The memo key of a team's totals per metric over days [start, end)."""
+    return ("team_totals", team, start, end)
+
+
+def prime_team_reads(
+    store: Store,
+    ctx: Context,
+    team: str,
+    start: date,
+    cutoff: date,
+    period_start: date,
+    wanted: tuple[str, ...],
+    totals: tuple[date, date],
+) -> None:
+    """Memoise, with one query, what a rep's card reads of the team after a write.
+
+    That is the team's rollups of days [start, cutoff) (as `_rollups` would
+    read them for `actuals`, so it finds them memoised) and the team's totals
+    per metric over days `totals` (start inclusive, end exclusive; every
+    metric, as the ratios and the funnel need them), already summed over reps
+    in SQL so only a few rows come back for them. One round trip instead of
+    two; when either part is already memoised (a teammate's card was built),
+    nothing is read here and the callers read what is missing.
+    """
+    part_key = _rollups_key(team, None, start, cutoff, period_start, wanted)
+    totals_key = team_totals_key(team, *totals)
+    if ctx.memo.get(part_key) is not None or ctx.memo.get(totals_key) is not None:
+        return
+    t_start, t_end = totals
+    # The rollup part per rep and week, then the totals per metric, tagged by `in_part`.
+    frame = store.frame(
+        f"""
+        SELECT rep_id, {_week_start_sql()} AS week_start, day >= ? AS in_period, metric,
+               sum(n)::DOUBLE AS n, sum(amount)::DOUBLE AS amount, TRUE AS in_part
+        FROM daily_rollups
+        WHERE day >= ? AND day < ? AND list_contains(?::VARCHAR[], metric) AND {_SCOPE_SQL}
+        GROUP BY ALL
+        UNION ALL
+        SELECT NULL, NULL, NULL, metric, sum(n)::DOUBLE, sum(amount)::DOUBLE, FALSE
+        FROM daily_rollups JOIN (SELECT rep_id FROM reps WHERE active AND team = ?) USING (rep_id)
+        WHERE day >= ? AND day < ?
+        GROUP BY metric
+        """,
+        [ctx.settings.week_start, period_start, start, cutoff, list(wanted), team, team, team, t_start, t_end],
+    )
+    part = frame.filter(pl.col("in_part")).select("rep_id", "week_start", "in_period", "metric", "n", "amount")
+    ctx.remember(part_key, _with_actual(ctx, part))
+    sums = frame.filter(~pl.col("in_part")).select("metric", "n", "amount")
+    amounts = set(ctx.amount_metrics)
+    ctx.remember(totals_key, {str(m): float(a if m in amounts else n) for m, n, a in sums.iter_rows()})
 
 
 def _event_actuals(
@@ -327,7 +406,7 @@ def _event_actuals(
 
 
 def _day_events(store: Store, ctx: Context, day: date) -> pl.DataFrame:
-    """A whole day's events per moment, rep and metric, sorted by time.
+    """A whole day's events, one row per event and metric, sorted by time.
 
     Memoised per data version: events only change with a write, so a live page
     re-run just cuts this at its as_of instead of querying again.
@@ -336,20 +415,23 @@ def _day_events(store: Store, ctx: Context, day: date) -> pl.DataFrame:
     cached: pl.DataFrame | None = ctx.memo.get(key)
     if cached is not None:
         return cached
+    # One row per event (n = 1): events rarely share a moment, so grouping them
+    # in SQL costs more than it saves; callers sum by rep and metric anyway.
     grouped = store.frame(
         """
         SELECT occurred_at, rep_id, coalesce(activity_label, '') AS label, coalesce(outcome_label, '') AS outcome,
-               count(*)::DOUBLE AS n, coalesce(sum(amount), 0)::DOUBLE AS amount
+               1.0::DOUBLE AS n, coalesce(amount, 0)::DOUBLE AS amount
         FROM events WHERE occurred_at >= ? AND occurred_at < ?
-        GROUP BY ALL
         """,
         [datetime.combine(day, time.min), datetime.combine(day + timedelta(days=1), time.min)],
     )
     mapping, connects = _mapping_frame(ctx)
     amount = pl.col("metric").is_in(ctx.amount_metrics)
+    # One lazy chain: a single collect instead of one per step.
     mapped = (
-        grouped.with_columns(connected=pl.col("outcome").is_in(connects))
-        .join(mapping, on=["label", "connected"])
+        grouped.lazy()
+        .with_columns(connected=pl.col("outcome").is_in(connects))
+        .join(mapping.lazy(), on=["label", "connected"])
         .select(
             pl.col("occurred_at").cast(pl.Datetime("us")),
             pl.col("rep_id").cast(pl.Int32),
@@ -357,6 +439,7 @@ def _day_events(store: Store, ctx: Context, day: date) -> pl.DataFrame:
             actual=pl.when(amount).then(pl.col("amount")).otherwise(pl.col("n")),
         )
         .sort("occurred_at")
+        .collect()
     )
     result: pl.DataFrame = ctx.remember(key, mapped)
     return result
@@ -455,11 +538,38 @@ def goals_for(ctx: Context, rep_ids: pl.Series, periods: Sequence[Period]) -> pl
     catalog default; an empty goal row means no goal. Only pairs with a goal.
     """
     defaults = {m.key: m.default_weekly_goal for m in ctx.catalog.metrics.values()}
+    rep_ids = rep_ids.cast(pl.Int32)
+    with_rows = rep_ids.is_in(ctx.goal_rows.get_column("rep_id").cast(pl.Int32).implode())
+    if not with_rows.all():
+        # Reps without goal rows of their own have the catalog defaults in every
+        # period: no as-of join is needed for them (usually most of a team).
+        by_default = (
+            pl.LazyFrame({"rep_id": rep_ids.filter(~with_rows)})
+            .join(
+                pl.LazyFrame(
+                    {
+                        "metric": [m for m, v in defaults.items() if v is not None],
+                        "weekly_goal": [float(v) for v in defaults.values() if v is not None],
+                    },
+                    schema={"metric": pl.String, "weekly_goal": pl.Float64},
+                ),
+                how="cross",
+            )
+            .join(
+                pl.LazyFrame({"period_start": [p.start for p in periods]}, schema={"period_start": pl.Date}),
+                how="cross",
+            )
+            .select("rep_id", "period_start", "metric", "weekly_goal")
+            .collect()
+        )
+        if not with_rows.any():
+            return by_default
+        return pl.concat([goals_for(ctx, rep_ids.filter(with_rows), periods), by_default])
     grid = (
-        pl.DataFrame({"rep_id": rep_ids.cast(pl.Int32)})
-        .join(pl.DataFrame({"metric": list(defaults)}), how="cross")
+        pl.LazyFrame({"rep_id": rep_ids})
+        .join(pl.LazyFrame({"metric": list(defaults)}, schema={"metric": pl.String}), how="cross")
         .join(
-            pl.DataFrame(
+            pl.LazyFrame(
                 {"period_start": [p.start for p in periods], "period_end": [p.end for p in periods]},
                 schema={"period_start": pl.Date, "period_end": pl.Date},
             ),
@@ -468,11 +578,12 @@ def goals_for(ctx: Context, rep_ids: pl.Series, periods: Sequence[Period]) -> pl
         .sort("period_end")
     )
     own = (
-        ctx.goal_rows.filter(pl.col("rep_id").is_in(rep_ids.implode()))
+        ctx.goal_rows.lazy()
+        .filter(pl.col("rep_id").is_in(rep_ids.implode()))
         .select(pl.col("rep_id").cast(pl.Int32), "metric", pl.col("weekly_goal").alias("own_goal"), "effective_from")
         .sort("effective_from")
     )
-    default_frame = pl.DataFrame(
+    default_frame = pl.LazyFrame(
         {"metric": list(defaults), "default_goal": [None if v is None else float(v) for v in defaults.values()]},
         schema={"metric": pl.String, "default_goal": pl.Float64},
     )
@@ -488,6 +599,7 @@ def goals_for(ctx: Context, rep_ids: pl.Series, periods: Sequence[Period]) -> pl
         )
         .filter(pl.col("weekly_goal").is_not_null())
         .select("rep_id", "period_start", "metric", "weekly_goal")
+        .collect()
     )
 
 

@@ -21,9 +21,11 @@ from scorecard.scores._base import (
     context,
     find_rep,
     last_working_day,
+    prime_team_reads,
     pto_in,
     scope_reps,
     scored_cells,
+    team_totals_key,
 )
 from scorecard.settings import WEEKDAY_NAMES
 from scorecard.store import Store
@@ -94,7 +96,7 @@ def rep_scorecard(store: Store, rep: str, as_of: datetime, *, period_kind: Perio
     period = period_for(period_kind, as_of.date(), settings)
     weeks = last_weeks(as_of.date(), settings, max(STREAK_WINDOW_WEEKS, settings.rate_window_weeks) + 1)
     window_start = weeks[-1].start - timedelta(weeks=settings.rate_window_weeks)
-    mine, own_now, team_now = _cells(store, ctx, who, period, weeks, as_of)
+    mine, own_now, team_now = _cells(store, ctx, who, period, weeks, as_of, window_start)
     pto = pto_in(ctx, who.rep_id, period)
     wt = working_time(period, as_of, settings, pto)
     peers = _peer_stats(ctx, team_now, who, period)
@@ -133,19 +135,23 @@ def rep_scorecard(store: Store, rep: str, as_of: datetime, *, period_kind: Perio
 
 
 def _cells(
-    store: Store, ctx: Context, who: Rep, period: Period, weeks: list[Period], as_of: datetime
+    store: Store, ctx: Context, who: Rep, period: Period, weeks: list[Period], as_of: datetime, window_start: date
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(the rep's scored weeks, the rep's scored period, the team's actuals in the period)."""
-    got = actuals(
+    start, end = weeks[0].start, max(weeks[-1].end, period.end)
+    # After a write, read the team's period (which `actuals` then finds memoised,
+    # under the same arguments) and its window totals in one query.
+    prime_team_reads(
         store,
         ctx,
         who.team,
-        weeks[0].start,
-        max(weeks[-1].end, period.end),
-        as_of,
-        period_start=period.start,
-        focus=who.rep_id,
+        max(start, period.start),
+        min(as_of.date(), end + timedelta(days=1)),
+        period.start,
+        tuple(ctx.catalog.metrics),
+        (window_start, weeks[-1].start),
     )
+    got = actuals(store, ctx, who.team, start, end, as_of, period_start=period.start, focus=who.rep_id)
     me = pl.Series("rep_id", [who.rep_id], dtype=pl.Int32)
     history = (
         got.filter(pl.col("rep_id") == who.rep_id)
@@ -247,7 +253,7 @@ def _streak(weeks: list[tuple[float, float | None] | None]) -> int:
 
 def _team_totals(store: Store, ctx: Context, team: str, start: date, end: date) -> dict[str, float]:
     """The team's totals per metric over completed weeks [start, end) (memoised per data version)."""
-    key = ("team_totals", team, start, end)
+    key = team_totals_key(team, start, end)
     cached: dict[str, float] | None = ctx.memo.get(key)
     if cached is not None:
         return cached

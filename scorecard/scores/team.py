@@ -124,8 +124,11 @@ def _history(
         return cached
     cells = week_cells(store, ctx, reps, team, weeks, as_of, with_goals_only=True) if reps.height else _no_cells()
     firsts = first_weeks_in(store, ctx, weeks[0].start, weeks[-1].end + timedelta(days=1))
-    done = cells.join(firsts, on="rep_id", how="inner").filter(
-        pl.col("period_start") >= pl.col("first_week")
+    done = (
+        cells.lazy()
+        .join(firsts.lazy(), on="rep_id", how="inner")
+        .filter(pl.col("period_start") >= pl.col("first_week"))
+        .collect()
     )
     lead = [m for m in scored if ctx.catalog.metrics[m].is_lead]
     history = _History(
@@ -230,16 +233,21 @@ def _flags(ctx: Context, done: pl.DataFrame, weeks: list[Period], lead: list[str
     stops = pl.col("stop_bits") | (pl.col("present") ^ full)
     before_first_stop = pl.when(stops == 0).then(full).otherwise((stops & -stops) - 1)
     counts = (
-        done.filter(pl.col("metric").is_in(lead))
-        .join(index, on="period_start")
+        done.lazy()
+        .filter(pl.col("metric").is_in(lead))
+        .join(index.lazy(), on="period_start")
+        # Masked bits as columns, so the group-by only sums (a filter inside an
+        # aggregation runs group by group, the slowest part of a cold team view).
+        .with_columns(stop_bit=pl.when(stop).then(bit).otherwise(0), miss_bit=pl.when(miss).then(bit).otherwise(0))
         .group_by("rep_id", "metric")
         .agg(
             present=bit.sum(),
-            stop_bits=bit.filter(stop).sum(),
-            miss_bits=bit.filter(miss).sum(),
+            stop_bits=pl.col("stop_bit").sum(),
+            miss_bits=pl.col("miss_bit").sum(),
         )
         .select("rep_id", "metric", weeks_missed=(pl.col("miss_bits") & before_first_stop).bitwise_count_ones())
         .filter(pl.col("weeks_missed") >= ctx.settings.flag_after_weeks)
+        .collect()
     )
     order = {m: i for i, m in enumerate(lead)}
     people = reps_by_id(ctx)
@@ -259,9 +267,11 @@ def _flags(ctx: Context, done: pl.DataFrame, weeks: list[Period], lead: list[str
 def _tiers(ctx: Context, reps: pl.DataFrame, recent: pl.DataFrame, scored: list[str]) -> dict[str, list[Rep]]:
     """Autopilot, watch or coach from the share of recent rep × metric × week cells on goal."""
     shares = (
-        recent.filter(pl.col("metric").is_in(scored) & (pl.col("goal") > 0))
+        recent.lazy()
+        .filter(pl.col("metric").is_in(scored) & (pl.col("goal") > 0))
+        .with_columns(on_goal=pl.col("actual") >= pl.col("goal"))  # a column, so the group-by only averages
         .group_by("rep_id")
-        .agg(share=(pl.col("actual") >= pl.col("goal")).mean())
+        .agg(share=pl.col("on_goal").mean())
         .with_columns(
             tier=pl.when(pl.col("share") >= AUTOPILOT_AT)
             .then(pl.lit("autopilot"))
@@ -273,9 +283,11 @@ def _tiers(ctx: Context, reps: pl.DataFrame, recent: pl.DataFrame, scored: list[
     tiers: dict[str, list[Rep]] = {t: [] for t in TIERS}
     people = reps_by_id(ctx)
     ranked = (
-        reps.select("rep_id", "display_name")
+        reps.lazy()
+        .select("rep_id", "display_name")
         .join(shares, on="rep_id")
         .sort("share", "display_name", descending=[True, False])
+        .collect()
     )
     for rep_id, tier in ranked.select("rep_id", "tier").iter_rows():
         tiers[tier].append(people[rep_id])
@@ -292,10 +304,12 @@ def _heatmap(ctx: Context, reps: pl.DataFrame, now: pl.DataFrame, scored: list[s
     )
     return (
         _with_goal(now)
-        .join(labels, on="metric")
-        .join(reps.select("rep_id", "slug", pl.col("display_name").alias("name")), on="rep_id")
+        .lazy()
+        .join(labels.lazy(), on="metric")
+        .join(reps.lazy().select("rep_id", "slug", pl.col("display_name").alias("name")), on="rep_id")
         .sort("name", "order")
         .select("slug", "name", "metric", "label", "pace", "status", "actual", "expected")
+        .collect()
     )
 
 
@@ -312,11 +326,13 @@ def _leaderboard(reps: pl.DataFrame, now: pl.DataFrame, scored: list[str]) -> pl
     """Ranked by mean % of each rep's own goal-to-date (each metric capped), never by raw volume."""
     return (
         _rep_paces(now, scored)
+        .lazy()
         .group_by("rep_id")
         .agg(pct_of_goal=pl.col("pace").clip(upper_bound=LEADERBOARD_PACE_CAP).mean())
-        .join(reps.select("rep_id", "slug", pl.col("display_name").alias("name")), on="rep_id")
+        .join(reps.lazy().select("rep_id", "slug", pl.col("display_name").alias("name")), on="rep_id")
         .sort(["pct_of_goal", "name"], descending=[True, False])
         .select("slug", "name", "pct_of_goal")
+        .collect()
     )
 
 
@@ -333,9 +349,11 @@ def _shout_outs(ctx: Context, reps: pl.DataFrame, now: pl.DataFrame, scored: lis
 def _trend(done: pl.DataFrame) -> pl.DataFrame:
     """Completed weeks: Σ actual ÷ Σ goal of reps with a goal, per metric."""
     return (
-        done.filter(pl.col("goal") > 0)
+        done.lazy()
+        .filter(pl.col("goal") > 0)
         .group_by("period_start", "metric")
         .agg(team_pace=pl.col("actual").sum() / pl.col("goal").sum())
         .rename({"period_start": "week_start"})
         .sort("week_start", "metric")
+        .collect()
     )
