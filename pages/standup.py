@@ -85,7 +85,7 @@ def _slide_gaps(tv: scores.TeamView, *, last_week: bool = False) -> None:
                 else:
                     st.markdown(f"{ui.status_icon(status)} {charts.status_label(status)}")
                 st.markdown(ui.escape_md(f"{done} done · {expected} expected"))
-                st.markdown(ui.escape_md(f"{m.reps_behind} of {m.reps_with_goal} reps behind"))
+                st.markdown(ui.escape_md(ui.reps_below_pace_text(m)))
     # The trend fits under one row of tiles; with more metrics the tiles need the room.
     if not tv.trend.is_empty() and len(tv.metrics) <= per_row:
         labels = {key: metric.label for key, metric in catalog.metrics.items()}

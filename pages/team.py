@@ -84,7 +84,7 @@ def _totals(tv: scores.TeamView) -> None:
             actual = ui.fmt_value(m.team_actual, metric, settings.currency) if metric else ui.fmt_number(m.team_actual)
             expected = ui.fmt_value(m.team_expected, metric, settings.currency) if metric else ui.fmt_number(m.team_expected)
             st.caption(
-                ui.escape_md(f"{actual} done · {expected} expected by now · {m.reps_behind} of {m.reps_with_goal} reps behind")
+                ui.escape_md(f"{actual} done · {expected} expected by now · {ui.reps_below_pace_text(m)}")
             )
 
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from scorecard import auth, charts
+from scorecard import auth, charts, scores
 from scorecard.calendar import parse_as_of, team_now
 from scorecard.catalog import Metric
 from scorecard.settings import TeamSettings
@@ -61,6 +61,12 @@ def status_edge_css(key_prefix: str, width_px: int = 8) -> str:
         f'div[class*="st-key-{key_prefix}-{status}-"] {{ border-left: {width_px}px solid {color} !important; }}'
         for status, color in charts.STATUS_COLORS.items()
     )
+
+
+def reps_below_pace_text(m: scores.TeamMetric) -> str:
+    """'8 of 10 reps below pace · 4 behind': the counts the team-gap rule uses."""
+    text = f"{m.reps_below_pace} of {m.reps_expected} reps below pace"
+    return text + (f" · {m.reps_behind} behind" if m.reps_behind else "")
 
 
 def get_store() -> Store:

@@ -72,6 +72,7 @@ def test_report_team_json(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "team_pace": 1.0,
         "reps_with_goal": 2,
         "reps_behind": 1,
+        "reps_below_pace": 1,
         "is_team_gap": False,
     }
     assert isinstance(data["flags"], list)

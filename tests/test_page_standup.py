@@ -33,7 +33,7 @@ def test_gaps_slide_shows_team_pace_per_metric(tmp_path: Path) -> None:
         ("Opportunities", "95%"),
         ("Proposals", "114%"),
     ]
-    assert "2 of 5 reps behind" in texts(at)
+    assert "3 of 5 reps below pace · 2 behind" in texts(at)
 
 
 def test_before_the_week_starts_the_stand_up_shows_how_last_week_ended(tmp_path: Path) -> None:

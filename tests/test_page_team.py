@@ -18,7 +18,7 @@ def test_team_page_all_teams(tmp_path: Path) -> None:
     assert [m.label.split(" · ")[0] for m in at.metric][:4] == ["Conversations", "Meetings", "Opportunities", "Proposals"]
     assert at.metric[0].label == "Conversations · % of pace"
     assert at.metric[0].value == "105%"
-    assert "2 of 5 reps behind" in body
+    assert "3 of 5 reps below pace · 2 behind" in body
     # Flags are framed as conversations with the manager's questions.
     assert "Conversations to have" in body
     assert "Chloe Park" in body and "Is the goal right?" in body
@@ -41,7 +41,7 @@ def test_team_selector_narrows_to_one_team(tmp_path: Path) -> None:
     assert not at.exception
     assert at.query_params["team"] == "West"
     body = texts(at)
-    assert "of 2 reps behind" in body
+    assert "of 2 reps below pace" in body
     assert "Chloe Park" not in body
 
 

@@ -62,6 +62,19 @@ def test_everyone_behind_is_a_team_gap(store: Store) -> None:
     assert m.team_pace == pytest.approx(0.5)
     assert (m.reps_behind, m.reps_with_goal, m.is_team_gap) == (3, 3, True)
     assert m.status == "behind"
+    assert (m.reps_below_pace, m.reps_expected) == (3, 3)
+
+
+def test_team_gap_counts_at_risk_reps_as_below_pace(store: Store) -> None:
+    ids = reps(store, "Ana Lopez", "Bo Chen", "Cy Diaz")
+    # Expected 2 each by now: 1.7 would be at risk, so use whole meetings: 1 (behind), 1, and 2 (on pace).
+    add_counts(store, ids[0], NOW, {"meetings": 1})
+    add_counts(store, ids[1], NOW, {"meetings": 1})
+    add_counts(store, ids[2], NOW, {"meetings": 2})
+    m = meetings(team_view(store, AS_OF).metrics)
+    assert (m.reps_below_pace, m.reps_expected, m.reps_behind) == (2, 3, 2)
+    assert m.team_pace == pytest.approx(4 / 6)
+    assert m.is_team_gap is True  # pace 67% < 90% and 2 of 3 below pace
 
 
 def test_team_gap_needs_most_reps_below_pace(store: Store) -> None:

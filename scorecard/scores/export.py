@@ -87,6 +87,7 @@ def team_view_to_json(tv: TeamView) -> dict[str, Any]:
                 "team_pace": _num(m.team_pace),
                 "reps_with_goal": m.reps_with_goal,
                 "reps_behind": m.reps_behind,
+                "reps_below_pace": m.reps_below_pace,
                 "is_team_gap": m.is_team_gap,
             }
             for m in tv.metrics

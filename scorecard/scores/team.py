@@ -48,7 +48,11 @@ class TeamMetric:
     team_pace: float | None
     status: str | None  # of the team's combined pace: on_pace | at_risk | behind
     reps_with_goal: int
-    reps_behind: int
+    reps_behind: int  # status "behind" (below the at-risk threshold)
+    # The team-gap rule's own counts: reps below pace (at risk or behind) out of
+    # the reps with something expected so far (PTO and not-yet-started excluded).
+    reps_below_pace: int
+    reps_expected: int
     is_team_gap: bool
 
 
@@ -177,7 +181,7 @@ def _team_metrics(ctx: Context, now: pl.DataFrame) -> list[TeamMetric]:
             reps_behind=(pl.col("status") == "behind").sum(),
             # Reps with nothing expected yet (PTO, start of the week) count on neither side.
             counted=(pl.col("expected") > 0).sum(),
-            below=((pl.col("expected") > 0) & (pl.col("pace") < 1.0)).sum(),
+            below=((pl.col("expected") > 0) & (pl.col("pace") < settings.on_pace_at)).sum(),
         )
     )
     by_metric = {r["metric"]: r for r in stats.iter_rows(named=True)}
@@ -205,6 +209,8 @@ def _team_metrics(ctx: Context, now: pl.DataFrame) -> list[TeamMetric]:
                 status=status_of(pace, settings),
                 reps_with_goal=int(row["reps_with_goal"]),
                 reps_behind=int(row["reps_behind"]),
+                reps_below_pace=int(row["below"]),
+                reps_expected=int(row["counted"]),
                 is_team_gap=gap,
             )
         )

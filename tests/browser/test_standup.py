@@ -28,7 +28,7 @@ def test_standup_at_1080p_shows_team_pace_without_scrolling(server: Server, page
     assert [t.strip() for t in labels.all_inner_texts()] == ["Conversations", "Meetings", "Opportunities", "Proposals"]
     # Other tests in the session add data, so the figures are checked for shape, not value.
     assert all(re.fullmatch(r"\d+%", t.strip()) for t in values.all_inner_texts())
-    behind = page.get_by_text(re.compile(r"^\d+ of 5 reps behind$"))
+    behind = page.get_by_text(re.compile(r"^\d+ of 5 reps below pace( · \d+ behind)?$"))
     expect(behind).to_have_count(4)
     for locator in (*labels.all(), *values.all(), *behind.all()):
         assert within_viewport(locator, TV["width"], TV["height"]), locator
