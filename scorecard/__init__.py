@@ -18,6 +18,7 @@ leading underscore are private.
 - `contests`   suggest, size, launch, track and measure contests and spiffs
 - `admin`, `admin_goals`, `backup`   the manager's edits, backup and restore
 - `demo`, `setup`  the demo team and first-run setup
+- `spreadsheet` the formula-injection guard for every CSV we export
 - `charts`     Altair chart builders with the one theme
 - `ui`, `auth`  the small Streamlit glue: store handle, manager gate, live refresh
 """
@@ -45,6 +46,7 @@ __all__ = [
     "scores",
     "settings",
     "setup",
+    "spreadsheet",
     "store",
     "ui",
 ]

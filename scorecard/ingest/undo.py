@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,6 +10,7 @@ import polars as pl
 from scorecard.catalog import load_catalog
 from scorecard.ingest.errors import BatchNotFound
 from scorecard.rollups import mark_touched, refresh_rollups
+from scorecard.spreadsheet import guarded_csv
 from scorecard.store import Store
 
 
@@ -85,15 +85,7 @@ def batch_rejects(store: Store, batch_id: int) -> pl.DataFrame:
 
 def csv_safe(frame: pl.DataFrame) -> bytes:
     """CSV whose text cells cannot run as spreadsheet formulas (prefixed with ')."""
-    strings = [c for c, t in frame.schema.items() if t == pl.String]
-    pattern = r"^[=+\-@\t\r]"
-    guarded = frame.with_columns(
-        pl.when(pl.col(c).str.contains(pattern)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
-        for c in strings
-    )
-    buffer = io.BytesIO()
-    guarded.write_csv(buffer)
-    return buffer.getvalue()
+    return guarded_csv(frame)
 
 
 def _ago(delta_s: float) -> str:

@@ -12,12 +12,10 @@ import polars as pl
 
 from scorecard.calendar import Period, week_of
 from scorecard.scores._base import context, scope_reps, week_cells
+from scorecard.spreadsheet import guard_cell
 from scorecard.store import Store
 
 TEAM_TOTAL = "Team total"
-_RISKY_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 @dataclass(frozen=True)
 class FlashReport:
     period: Period
@@ -44,10 +42,6 @@ class FlashReport:
             lines.append("| " + " | ".join(cells_) + " |")
         lines += ["", "Lead measures come first: they predict the results that follow."]
         return "\n".join(lines) + "\n"
-
-
-def guard_cell(value: str) -> str:
-    return "'" + value if value.startswith(_RISKY_START) else value
 
 
 def _csv_value(value: Any) -> Any:
