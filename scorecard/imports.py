@@ -25,6 +25,7 @@ from scorecard.goals import (
     set_goals,
     set_quotas,
 )
+from scorecard.roster import match_key
 from scorecard.settings import load_settings
 from scorecard.store import Store
 
@@ -107,7 +108,7 @@ def _rows(source: Source) -> tuple[list[str], Iterator[tuple[int, dict[str, str]
 
 
 class RepResolver:
-    """Slug, email, display name or alias → rep_id, case- and white-space-insensitive."""
+    """Slug, email, display name or alias → rep_id, matched as ingest matches reps (roster.match_key)."""
 
     def __init__(self, store: Store) -> None:
         self.keys: dict[str, set[int]] = {}
@@ -118,10 +119,10 @@ class RepResolver:
             self.slugs[int(rep_id)] = str(slug)
             for key in [slug, name, email, *(aliases or [])]:
                 if key:
-                    self.keys.setdefault(normalize_label(key), set()).add(int(rep_id))
+                    self.keys.setdefault(match_key(key), set()).add(int(rep_id))
 
     def resolve(self, text: str) -> tuple[int | None, str]:
-        hits = self.keys.get(normalize_label(text), set())
+        hits = self.keys.get(match_key(text), set())
         if len(hits) == 1:
             return next(iter(hits)), ""
         if not text.strip():

@@ -10,6 +10,7 @@ import pytest
 from scorecard.catalog import load_catalog
 from scorecard.goals import pto_days, quotas_in_force, weekly_goals
 from scorecard.imports import ImportRejected, import_goals_csv, import_pto_csv, import_quotas_csv
+from scorecard.roster import match_key
 from scorecard.store import Store
 from tests.factories import add_rep
 
@@ -136,3 +137,12 @@ def test_import_from_a_path(store: Store, reps: dict[str, int], tmp_path: Path) 
     path = tmp_path / "goals.csv"
     path.write_text("rep,metric,weekly_goal\nana-lopez,meetings,7\n", encoding="utf-8")
     assert import_goals_csv(store, path, today=TODAY).rows_written == 1
+
+
+def test_rep_names_match_as_ingest_matches_them(store: Store) -> None:
+    # Ingest matches names with roster.match_key (case-folded); an import of the same name must match too.
+    jana = add_rep(store, "Jana Straße", slug="jana-strasse")
+    assert match_key("JANA  STRASSE") == match_key("Jana Straße")
+    import_goals_csv(store, b"rep,metric,weekly_goal\nJANA  STRASSE,meetings,6\n", today=date(2026, 11, 18))
+    goals = weekly_goals(store, load_catalog(store), date(2026, 11, 22))
+    assert goals.filter(rep_id=jana, metric="meetings")["weekly_goal"].to_list() == [6.0]

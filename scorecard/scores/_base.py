@@ -27,7 +27,7 @@ import polars as pl
 
 from scorecard.calendar import Period, WorkingTime, team_working_days, working_time
 from scorecard.catalog import Catalog, load_catalog
-from scorecard.roster import Rep
+from scorecard.roster import Rep, match_key
 from scorecard.settings import TeamSettings, load_settings
 from scorecard.store import Store
 
@@ -165,7 +165,7 @@ def reps_by_id(ctx: Context) -> dict[int, Rep]:
 
 def find_rep(ctx: Context, key: str) -> Rep:
     """A rep by slug, else by email, display name or alias (case-insensitive)."""
-    wanted = " ".join(key.split()).casefold()
+    wanted = match_key(key)
     # The usual key is a slug: find its row without building a `Rep` per team member
     # (a thousand of them would be most of a cold scorecard's Python time).
     row = _slug_rows(ctx).get(key)
@@ -179,7 +179,7 @@ def find_rep(ctx: Context, key: str) -> Rep:
         lambda r: list(r.aliases),
     ):
         for rep in people.values():
-            if any(" ".join(v.split()).casefold() == wanted for v in field_of(rep)):
+            if any(match_key(v) == wanted for v in field_of(rep)):
                 return rep
     known = ", ".join(ctx.reps.get_column("slug").head(10).to_list())
     hint = f" Known reps: {known}{' …' if ctx.reps.height > 10 else ''}." if known else " No reps are loaded yet."
