@@ -20,7 +20,7 @@ setup: $(STAMP)
 # Creates data/scorecard.duckdb with the demo team on first run, then serves the app.
 run: $(STAMP)
 	$(PY) -m scorecard setup
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(VENV)/bin/streamlit run server.py --server.port $(PORT) --server.headless true
 
 test: $(STAMP)
 	$(PY) -m pytest
