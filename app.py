@@ -1,29 +1,15 @@
-"""Team Scorecard: the router. Page config, navigation, the shared sidebar, the inbox watcher."""
+"""Team Scorecard: the router. Page config, navigation, the shared sidebar and the manager gate."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-from scorecard import auth, charts, ui
-from scorecard.inbox import start_inbox_watcher
+from scorecard import charts, server_life, ui
 
 st.set_page_config(page_title="Team Scorecard", page_icon="📈", layout="wide")
+# Normally done by the server's lifespan (server.py) before any page; a no-op then.
+server_life.start()
 charts.register_theme()
-
-
-@st.cache_resource(show_spinner=False)
-def _inbox_watcher(db_path: str, inbox: str) -> object:
-    """One watcher thread per process and database (the inbox module is idempotent too)."""
-    return start_inbox_watcher(ui.get_store(), Path(inbox))
-
-
-@st.cache_resource(show_spinner=False)
-def _ensure_passcode(data_dir: str) -> None:
-    """On first start with no passcode configured, generate one and print it on the console."""
-    auth.manager_passcode(Path(data_dir))
-
 
 SECTIONS: dict[str, list[tuple[str, str, str]]] = {
     "Reps": [("pages/scorecard.py", "My scorecard", ":material/person:")],
@@ -57,12 +43,6 @@ if st.query_params.get("view") == "standup" and current is not standup:
     st.switch_page(standup, query_params=dict(st.query_params))
 
 store = ui.get_store()
-inbox = ui.inbox_dir()
-if inbox is not None:
-    _inbox_watcher(str(store.path), str(inbox))
-
-_ensure_passcode(str(ui.data_dir()))
-
 with st.sidebar:
     ui.freshness_line(store)
 on_manager_page = any(current is page for page in pages.get("Manager", []))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 
-import polars as pl
 import streamlit as st
 
-from scorecard import charts, contests, roster, scores, ui
+from scorecard import charts, roster, scores, ui, views
 from scorecard.calendar import week_of
 from scorecard.catalog import Catalog, load_catalog
 from scorecard.settings import load_settings
@@ -113,7 +113,7 @@ def _badge_text(m: scores.MetricScore, off_all_period: bool) -> str:
     return charts.status_label(m.status)
 
 
-def _card(m: scores.MetricScore, off_all_period: bool) -> None:
+def _card(m: scores.MetricScore, off_all_period: bool, sparkline: charts.VegaSpec | None) -> None:
     metric = catalog.metrics.get(m.metric)
     key = charts.status_key(m.status)
     with st.container(border=True, key=f"card-{key}-{m.metric}"):
@@ -142,11 +142,12 @@ def _card(m: scores.MetricScore, off_all_period: bool) -> None:
         if details:
             streak = " :material/local_fire_department:" if m.streak_weeks >= 2 else ""
             st.caption(ui.escape_md(" · ".join(details)) + streak)
-        if any(v for v in m.trend):
-            st.altair_chart(charts.sparkline(m.trend, status=m.status), theme=None, key=f"spark-{m.metric}")
+        if sparkline is not None:
+            st.vega_lite_chart(sparkline, theme=None, key=f"spark-{m.metric}")
 
 
-def _cards(sc: scores.RepScorecard) -> None:
+def _cards(page: views.RepPage) -> None:
+    sc = page.scorecard
     lead = [m for m in sc.metrics if m.kind == "lead"]
     lag = [m for m in sc.metrics if m.kind != "lead"]
     for title, group in (("Activities you control", lead), ("Results", lag)):
@@ -157,23 +158,23 @@ def _cards(sc: scores.RepScorecard) -> None:
             cols = st.columns(3)
             for col, m in zip(cols, group[start : start + 3], strict=False):
                 with col:
-                    _card(m, sc.working_time.available_hours <= 0)
+                    _card(m, sc.working_time.available_hours <= 0, page.sparklines.get(m.metric))
 
 
-def _trend(sc: scores.RepScorecard) -> None:
-    with_goal = [m for m in sc.metrics if m.weekly_goal] or sc.metrics
-    if not with_goal or sc.weekly_trend.is_empty():
+def _trend(page: views.RepPage) -> None:
+    sc = page.scorecard
+    with_goal = [m for m in sc.metrics if m.weekly_goal and m.metric in page.trends] or [
+        m for m in sc.metrics if m.metric in page.trends
+    ]
+    if not with_goal:
         return
     st.subheader("Week by week")
     labels = {m.metric: m.label for m in sc.metrics}
     choice = st.segmented_control(
         "Metric", [m.metric for m in with_goal], default=with_goal[0].metric, format_func=labels.__getitem__, key="trend_metric"
     )
-    chosen = choice or with_goal[0].metric
-    frame = sc.weekly_trend.filter(pl.col("metric") == chosen)
-    metric = catalog.metrics.get(chosen)
-    unit = metric.unit if metric and metric.measure == "count" else settings.currency
-    st.altair_chart(charts.trend_chart(frame, metric_label=labels[chosen], unit=unit), theme=None)
+    chosen = choice if choice in page.trends else with_goal[0].metric
+    st.vega_lite_chart(page.trends[chosen], theme=None)
 
 
 def _ratio_value(value: float | None, fmt: str) -> str:
@@ -202,8 +203,8 @@ def _ratios(sc: scores.RepScorecard) -> None:
             st.caption(f"Team: {ui.escape_md(_ratio_value(r.team_value, r.format))}")
 
 
-def _contest_standings(sc: scores.RepScorecard) -> None:
-    standings = contests.standings_for_rep(store, sc.rep.rep_id, sc.as_of)
+def _contest_standings(page: views.RepPage) -> None:
+    standings = page.standings
     if not standings:
         return
     st.subheader(":material/emoji_events: Your contests")
@@ -234,7 +235,10 @@ def _header(sc: scores.RepScorecard) -> None:
 
 
 def main() -> None:
-    ui.live(store)
+    if slug and not replay:
+        ui.live(store, warm=functools.partial(views.warm_rep_page, store, slug), warm_key=("rep", slug))
+    else:
+        ui.live(store, follows_clock=not replay)
     st.markdown(CARD_CSS, unsafe_allow_html=True)
     if not slug:
         ui.page_header("My scorecard", "Where you stand this week against your own goals.")
@@ -242,20 +246,21 @@ def main() -> None:
         ui.freshness_line(store)
         return
     try:
-        sc = ui.cached(store, scores.rep_scorecard, slug, as_of)
+        page = views.rep_page(store, slug, as_of)
     except scores.UnknownRep:
         ui.page_header("My scorecard")
         st.error(f"No rep has the link name “{ui.escape_md(slug)}”. Check the link, or choose your name below.")
         _pick_rep("Choose your name")
         return
+    sc = page.scorecard
     _header(sc)
     if replay:
         st.caption(":material/history: A past moment: choose “This week (live)” under Week to follow this week live.")
     _one_thing(sc)
-    _cards(sc)
-    _trend(sc)
+    _cards(page)
+    _trend(page)
     _ratios(sc)
-    _contest_standings(sc)
+    _contest_standings(page)
     st.divider()
     left, right = st.columns(2)
     with left:

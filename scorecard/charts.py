@@ -7,11 +7,15 @@ or the status word, so colour is never the only signal.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import altair as alt
 import polars as pl
+import pyarrow as pa
 
 THEME_NAME = "scorecard"
 
@@ -70,12 +74,110 @@ def _theme() -> alt.theme.ThemeConfig:
     }
 
 
+_registered = False
+
+
 def register_theme() -> None:
-    """Register and enable the theme; safe to call on every rerun."""
-    if THEME_NAME not in alt.theme.names():
-        alt.theme.register(THEME_NAME, enable=True)(_theme)
+    """Register and enable the theme; cheap to call on every rerun.
+
+    Asking Altair for its theme names scans installed packages' metadata, so
+    that happens once per process.
+    """
+    global _registered
+    if not _registered:
+        if THEME_NAME not in alt.theme.names():
+            alt.theme.register(THEME_NAME, enable=True)(_theme)
+        _registered = True
     if alt.theme.active != THEME_NAME:
         alt.theme.enable(THEME_NAME)
+
+
+VegaSpec = dict[str, Any]
+
+
+def vega_spec(chart: alt.TopLevelMixin) -> VegaSpec:
+    """The chart as a finished Vega-Lite spec, to build once and draw many times.
+
+    Pages cache this with the rest of what they show, so a rerun draws a chart
+    without Altair. Schema validation is skipped here because every builder
+    is validated in the tests; each dataset becomes Arrow IPC bytes, the form
+    Streamlit sends to the browser as it is.
+    """
+    register_theme()
+    spec: VegaSpec = chart.to_dict(validate=False)
+    datasets = spec.get("datasets") or {}
+    spec["datasets"] = {name: _arrow_bytes(rows) for name, rows in datasets.items()}
+    return spec
+
+
+def sparkline_spec(values: Sequence[float | None], *, status: str | None = None, height: int = 44) -> VegaSpec:
+    """`sparkline` as a finished spec: Altair builds the chart once per shape, the values fill it."""
+    frame = pl.DataFrame(
+        {"i": list(range(len(values))), "value": [None if v is None else float(v) for v in values]},
+        schema={"i": pl.Int64, "value": pl.Float64},
+    )
+    return _with_data(_sparkline_template(len(values), status, height), frame)
+
+
+def trend_spec(frame: pl.DataFrame, *, metric_label: str = "", unit: str = "", height: int = 240) -> VegaSpec:
+    """`trend_chart` as a finished spec, the same way."""
+    data = frame.select("week_start", "actual", "goal")
+    return _with_data(_trend_template(metric_label, unit, height, _schema_key(data)), data)
+
+
+@functools.lru_cache(maxsize=256)
+def _sparkline_template(n: int, status: str | None, height: int) -> VegaSpec:
+    return _template(sparkline([0.0] * n, status=status, height=height))
+
+
+@functools.lru_cache(maxsize=256)
+def _trend_template(metric_label: str, unit: str, height: int, schema: tuple[tuple[str, str], ...]) -> VegaSpec:
+    empty = pl.DataFrame(schema={name: _DTYPES[dtype] for name, dtype in schema})
+    return _template(trend_chart(empty, metric_label=metric_label, unit=unit, height=height))
+
+
+_DTYPES: dict[str, pl.DataType] = {str(t): t for t in (pl.Date(), pl.Datetime(), pl.Float64(), pl.Int64(), pl.Int32())}
+
+
+def _schema_key(frame: pl.DataFrame) -> tuple[tuple[str, str], ...]:
+    return tuple((name, str(dtype)) for name, dtype in frame.schema.items())
+
+
+def _template(chart: alt.TopLevelMixin) -> VegaSpec:
+    """A chart's spec without its data, for charts whose layers all share one top-level dataset."""
+    spec: VegaSpec = chart.to_dict(validate=False)
+    datasets = spec.pop("datasets", {})
+    if len(datasets) != 1 or spec.get("data") != {"name": next(iter(datasets))}:
+        raise ValueError("a chart template needs exactly one top-level dataset")
+    del spec["data"]
+    if next(iter(datasets)) in json.dumps(spec):
+        raise ValueError("a chart template's layers must not name their own data")
+    return spec
+
+
+def _with_data(template: VegaSpec, frame: pl.DataFrame) -> VegaSpec:
+    data = _arrow_bytes(_rows(frame))
+    # Named by content, as Altair names its datasets, so a new frame never reuses an old name.
+    name = "data-" + hashlib.md5(data, usedforsecurity=False).hexdigest()
+    return {**template, "data": {"name": name}, "datasets": {name: data}}
+
+
+def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rows as Altair writes them: dates and times as ISO strings."""
+    temporal = [name for name, dtype in frame.schema.items() if dtype.is_temporal()]
+    if temporal:
+        frame = frame.with_columns(
+            pl.col(name).cast(pl.Datetime).dt.strftime("%Y-%m-%dT%H:%M:%S") for name in temporal
+        )
+    return frame.to_dicts()
+
+
+def _arrow_bytes(rows: list[dict[str, Any]]) -> bytes:
+    table = pa.Table.from_pylist(rows)
+    sink = pa.BufferOutputStream()
+    with pa.RecordBatchStreamWriter(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
 
 
 def _status_scale() -> alt.Scale:

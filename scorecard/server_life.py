@@ -1,39 +1,127 @@
 """What the server starts before the first page view, and stops at shutdown.
 
-Kept apart from `server.py` so the same start-up runs when the router is served
-without the lifespan (`streamlit run app.py`): then the router calls `start()`
-on its first run, and every step here is idempotent.
+`server.py` runs `start()` in its lifespan, so a restarted server imports
+everything, opens the store, watches the inbox and keeps open pages live
+before anyone opens a page. The router also calls `start()` on every run, so
+the same holds when the router is served without the lifespan
+(`streamlit run app.py`); every step is idempotent and cheap once done.
 """
 
 from __future__ import annotations
 
+import gc
+import importlib
+import logging
+import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from scorecard import auth
+from scorecard.inbox import start_inbox_watcher, stop_inbox_watcher
+from scorecard.live import LivePages, live_pages, stop_live_pages
+from scorecard.store import DEFAULT_DB, default_db_path, open_store
+
+log = logging.getLogger(__name__)
+
+# Imported in the main thread before any page runs: pages importing them for
+# the first time from many script threads at once saw half-initialised modules.
+_WARM_IMPORTS = (
+    "pandas",
+    "pyarrow",
+    "altair",
+    "polars",
+    "scorecard.charts",
+    "scorecard.contests",
+    "scorecard.scores",
+    "scorecard.views",
+    "scorecard.ui",
+)
+
+# A page run allocates many short-lived objects; collecting the youngest
+# generation less often, with everything from start-up frozen out of the
+# collector's way, keeps the collector's share small without turning it off.
+_GC_THRESHOLDS = (50_000, 20, 100)
+
+
+@dataclass
+class Services:
+    """Handles on what this process runs in the background."""
+
+    store_path: Path
+    inbox: Path | None
+    live: LivePages | None  # None outside a running server (page tests)
+
 
 _started: Services | None = None
 _lock = threading.Lock()
 
 
-@dataclass
-class Services:
-    """Handles on what runs in the background of this process."""
+def inbox_dir() -> Path | None:
+    """`$SCORECARD_INBOX`, else data/inbox/ beside the shipped defaults; None when set to `off`."""
+    env = os.environ.get("SCORECARD_INBOX", "").strip()
+    if env.lower() == "off":
+        return None
+    return Path(env).resolve() if env else DEFAULT_DB.parent / "inbox"
 
-    threads: list[threading.Thread] = field(default_factory=list)
+
+def data_dir() -> Path:
+    """Where the database lives; the generated passcode file sits beside it."""
+    return default_db_path().resolve().parent
 
 
 def start() -> Services:
-    """Warm imports, open the store, watch the inbox; once per process."""
+    """Warm imports, open the store, announce the passcode, watch the inbox, keep pages live."""
     global _started
+    wanted = (default_db_path().resolve(), inbox_dir())
     with _lock:
-        if _started is not None:
+        if _started is not None and (_started.store_path, _started.inbox) == wanted:
             return _started
-        _started = Services()
+        if _started is not None:
+            _stop(_started)
+        for name in _WARM_IMPORTS:
+            importlib.import_module(name)
+        store = open_store(wanted[0])
+        auth.manager_passcode(data_dir())
+        if wanted[1] is not None:
+            start_inbox_watcher(store, wanted[1])
+        live = live_pages(store.path) if _serving() else None
+        if _started is None:
+            _tune_gc()
+        _started = Services(store.path, wanted[1], live)
+        log.info("server ready: %s, inbox %s", store.path, wanted[1] or "off")
         return _started
 
 
-def stop(services: Services) -> None:
-    """Stop background work (nothing to stop yet)."""
+def stop(services: Services | None = None) -> None:
+    """Stop the background work started by `start()`."""
+    global _started
+    with _lock:
+        services = services or _started
+        if services is not None:
+            _stop(services)
+        _started = None
+
+
+def _stop(services: Services) -> None:
+    if services.inbox is not None:
+        stop_inbox_watcher(services.inbox)
+    if services.live is not None:
+        stop_live_pages()
+
+
+def _serving() -> bool:
+    """True inside a running Streamlit server (not in page tests, which have no browser to push to)."""
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists()
+
+
+def _tune_gc() -> None:
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*_GC_THRESHOLDS)
 
 
 def routes() -> list[Any]:

@@ -60,10 +60,15 @@ class Store:
             raise
         self._write_lock = threading.RLock()
         self._closed = False
+        # Identifies this open store in cache keys: a restore reopens the same
+        # path with another history, so (path, version) alone could collide.
+        self.token = uuid.uuid4().hex
+        self._changed = threading.Condition()
         if not read_only:
             self._migrate()
         else:
             self._check_is_ours()
+        self._version = self._read_version()
 
     # -- reading -----------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -89,7 +94,22 @@ class Store:
             return result
 
     def data_version(self) -> int:
+        """The number of writes committed so far.
+
+        This process owns the file read-write, so every commit passes through
+        `write()` and the counter is exact without a query: pages ask for it
+        many times per run, and open pages ask on every change.
+        """
+        return self._version
+
+    def _read_version(self) -> int:
         return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0)
+
+    def wait_for_change(self, seen: int, timeout_s: float) -> int:
+        """Block until the data version differs from `seen` (or the timeout, or close); returns it."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._version != seen or self._closed, timeout_s)
+            return self._version
 
     # -- writing -----------------------------------------------------------
     @contextmanager
@@ -105,14 +125,20 @@ class Store:
             cur.begin()
             try:
                 yield cur
-                cur.execute(
+                row = cur.execute(
                     "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
-                    "WHERE key = 'data_version'"
-                )
+                    "WHERE key = 'data_version' RETURNING CAST(value AS BIGINT)"
+                ).fetchone()
                 cur.commit()
             except BaseException:
                 cur.rollback()
                 raise
+            self._announce(int(row[0]) if row else self._version + 1)
+
+    def _announce(self, version: int) -> None:
+        with self._changed:
+            self._version = version
+            self._changed.notify_all()
 
     def copy_to(self, target: Path) -> None:
         """Copy the whole database into a new file at `target`, as one consistent snapshot.
@@ -133,7 +159,9 @@ class Store:
                 cur.execute(f"DETACH {alias}")
 
     def close(self) -> None:
-        self._closed = True
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
         self._con.close()
 
     @property

@@ -5,28 +5,23 @@ This is the only module under scorecard/ that imports streamlit; the core never 
 
 from __future__ import annotations
 
-import os
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from scorecard import auth, charts, scores
-from scorecard.calendar import parse_as_of, team_now
+from scorecard import auth, charts, scores, server_life, viewcache, views
+from scorecard.calendar import parse_as_of
 from scorecard.catalog import Metric
+from scorecard.live import live_pages
 from scorecard.settings import TeamSettings
-from scorecard.store import DEFAULT_DB, Store, default_db_path, open_store
-
-T = TypeVar("T")
+from scorecard.store import Store, default_db_path, open_store
 
 UNLOCKED_KEY = "manager_unlocked"
-_SEEN_VERSION_KEY = "_seen_data_version"
-_MEMO_SIZE = 256
 
 
 # -- routing ----------------------------------------------------------------
@@ -81,70 +76,34 @@ def get_store() -> Store:
     return open_store(default_db_path())
 
 
-def data_dir() -> Path:
-    """Where the database lives; the generated passcode file sits beside it."""
-    return default_db_path().resolve().parent
+data_dir = server_life.data_dir
+inbox_dir = server_life.inbox_dir
 
 
-def inbox_dir() -> Path | None:
-    """`$SCORECARD_INBOX`, else data/inbox/ beside the shipped defaults; None when set to `off`."""
-    env = os.environ.get("SCORECARD_INBOX", "").strip()
-    if env.lower() == "off":
-        return None
-    return Path(env).resolve() if env else DEFAULT_DB.parent / "inbox"
+# -- caching keyed on the data version, and live refresh -----------------------
+cached = viewcache.cached
 
 
-# -- caching keyed on the data version --------------------------------------
-class _Memo:
-    """A small LRU of results keyed on (db, data version, function, arguments).
+def live(
+    store: Store | None = None,
+    *,
+    warm: Callable[[], object] | None = None,
+    warm_key: Hashable | None = None,
+    follows_clock: bool = True,
+) -> int:
+    """Keep this page current: it reruns when new data is committed; returns the version drawn.
 
-    Keying on the data version (never on hashes of frames) means a commit
-    makes every stale entry unreachable at once; they age out of the LRU.
-    """
-
-    def __init__(self) -> None:
-        self.items: OrderedDict[Hashable, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-
-@st.cache_resource(show_spinner=False)
-def _memo() -> _Memo:
-    return _Memo()
-
-
-def cached(store: Store, fn: Callable[..., T], *args: Hashable, **kwargs: Hashable) -> T:
-    """`fn(store, *args, **kwargs)`, reused until the data version changes."""
-    key = (str(store.path), store.data_version(), fn.__module__, fn.__qualname__, args, tuple(sorted(kwargs.items())))
-    memo = _memo()
-    with memo.lock:
-        if key in memo.items:
-            memo.items.move_to_end(key)
-            return memo.items[key]  # type: ignore[no-any-return]
-    value = fn(store, *args, **kwargs)
-    with memo.lock:
-        memo.items[key] = value
-        while len(memo.items) > _MEMO_SIZE:
-            memo.items.popitem(last=False)
-    return value
-
-
-# -- live refresh -------------------------------------------------------------
-def live(store: Store | None = None, run_every: float = 3.0) -> int:
-    """Rerun the whole page when the data version changes; returns the version drawn.
-
-    A tiny fragment polls one indexed row every `run_every` seconds, so a new
-    upload (from any page, the CLI-less inbox or another browser) shows up on
-    every open page without anyone touching it.
+    The server pushes the rerun (see `scorecard.live`), so an open page costs
+    nothing while nothing changes. `warm` builds what the page shows; after a
+    commit it runs once per `warm_key` before any page showing it is told.
+    Pages that follow the clock are also redrawn every few minutes.
     """
     target = store or get_store()
     version = target.data_version()
-    st.session_state[_SEEN_VERSION_KEY] = version
-
-    def _watch() -> None:
-        if target.data_version() != st.session_state.get(_SEEN_VERSION_KEY):
-            st.rerun(scope="app")
-
-    st.fragment(_watch, run_every=run_every)()
+    ctx = get_script_run_ctx()
+    if ctx is not None and Runtime.exists():
+        pages = live_pages(target.path.resolve())
+        pages.watch(ctx.session_id, version, warm=warm, warm_key=warm_key, follows_clock=follows_clock)
     return version
 
 
@@ -192,7 +151,7 @@ def require_manager() -> None:
 # -- time and query parameters ----------------------------------------------
 def now_minute(settings: TeamSettings) -> datetime:
     """Team-local now, to the minute: pace moves slowly, and caches then hold for a minute."""
-    return team_now(settings).replace(second=0, microsecond=0)
+    return views.now_minute(settings)
 
 
 def query_as_of(settings: TeamSettings) -> tuple[datetime, bool]:
@@ -208,18 +167,12 @@ def query_as_of(settings: TeamSettings) -> tuple[datetime, bool]:
 
 # -- text --------------------------------------------------------------------
 def freshness_text(store: Store, now_utc: datetime | None = None) -> str:
-    from scorecard.ingest import data_freshness
-
-    return str(data_freshness(store, now_utc or datetime.now(UTC).replace(tzinfo=None)).text)
+    return views.freshness(store, now_utc)
 
 
 def freshness_line(store: Store) -> None:
     """'Data through Fri Nov 20, 16:40 · uploaded 2 h ago' as a caption."""
-    try:
-        text = freshness_text(store)
-    except ImportError:
-        return
-    st.caption(f":material/schedule: {escape_md(text)}")
+    st.caption(f":material/schedule: {escape_md(freshness_text(store))}")
 
 
 def page_header(title: str, subtitle: str | None = None) -> None:

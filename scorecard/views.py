@@ -1,0 +1,74 @@
+"""What a live page shows, built once per (what it shows, minute, data version).
+
+A page's view holds every number and every finished chart spec it draws, so
+a rerun of an open page only lays out elements. The same view serves every
+session showing it, and the live-pages pusher builds it once after a commit,
+before any page is told (see `scorecard.live`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from scorecard import charts, contests, scores
+from scorecard.calendar import team_now
+from scorecard.catalog import load_catalog
+from scorecard.ingest import data_freshness
+from scorecard.settings import TeamSettings, load_settings
+from scorecard.store import Store
+from scorecard.viewcache import cached
+
+
+@dataclass(frozen=True)
+class RepPage:
+    """Everything `/?rep=<slug>` draws."""
+
+    scorecard: scores.RepScorecard
+    sparklines: dict[str, charts.VegaSpec]  # metric -> spec; metrics with no history have none
+    trends: dict[str, charts.VegaSpec]  # metric -> weekly actual vs goal
+    standings: list[contests.RepStanding]
+
+
+def now_minute(settings: TeamSettings) -> datetime:
+    """Team-local now, to the minute: pace moves slowly, and views then hold for a minute."""
+    return team_now(settings).replace(second=0, microsecond=0)
+
+
+def rep_page(store: Store, slug: str, as_of: datetime) -> RepPage:
+    """The rep's page as of `as_of`, shared through the view cache."""
+    return cached(store, _build_rep_page, slug, as_of)
+
+
+def warm_rep_page(store: Store, slug: str) -> None:
+    """Build the rep's live page for this minute, if the rep exists."""
+    with contextlib.suppress(scores.UnknownRep):
+        rep_page(store, slug, now_minute(cached(store, load_settings)))
+
+
+def freshness(store: Store, now_utc: datetime | None = None) -> str:
+    """'Data through Fri 20 Nov 2026 16:40 · uploaded 2 h ago', per minute and data version."""
+    minute = (now_utc or datetime.now(UTC)).replace(tzinfo=None, second=0, microsecond=0)
+    return cached(store, _freshness_text, minute)
+
+
+def _freshness_text(store: Store, now_utc: datetime) -> str:
+    return str(data_freshness(store, now_utc).text)
+
+
+def _build_rep_page(store: Store, slug: str, as_of: datetime) -> RepPage:
+    sc = cached(store, scores.rep_scorecard, slug, as_of)
+    catalog = cached(store, load_catalog)
+    currency = cached(store, load_settings).currency
+    sparklines = {m.metric: charts.sparkline_spec(m.trend, status=m.status) for m in sc.metrics if any(m.trend)}
+    trends = {}
+    for m in sc.metrics:
+        frame = sc.weekly_trend.filter(sc.weekly_trend["metric"] == m.metric)
+        if frame.is_empty():
+            continue
+        metric = catalog.metrics.get(m.metric)
+        unit = metric.unit if metric and metric.measure == "count" else currency
+        trends[m.metric] = charts.trend_spec(frame, metric_label=m.label, unit=unit)
+    standings = cached(store, contests.standings_for_rep, sc.rep.rep_id, as_of)
+    return RepPage(sc, sparklines, trends, standings)
