@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from scorecard import charts, contests, scores, ui
+from scorecard import charts, scores, ui, views
 from scorecard.catalog import load_catalog
 from scorecard.settings import load_settings
 
@@ -53,10 +53,10 @@ def _view() -> tuple[scores.TeamView, bool]:
     meeting is about how last week ended. Returns (view, is_last_week).
     """
     as_of, _ = ui.query_as_of(settings)
-    tv = ui.cached(store, scores.team_view, as_of, team=team)
+    tv = views.team_view(store, as_of, team)
     if tv.metrics and all(m.team_expected == 0 for m in tv.metrics):
         last_week_end = datetime.combine(tv.period.start - timedelta(days=1), dt_time(23, 59, 59))
-        return ui.cached(store, scores.team_view, last_week_end, team=team), True
+        return views.team_view(store, last_week_end, team), True
     return tv, False
 
 
@@ -88,12 +88,7 @@ def _slide_gaps(tv: scores.TeamView, *, last_week: bool = False) -> None:
                 st.markdown(ui.escape_md(ui.reps_below_pace_text(m)))
     # The trend fits under one row of tiles; with more metrics the tiles need the room.
     if not tv.trend.is_empty() and len(tv.metrics) <= per_row:
-        labels = {key: metric.label for key, metric in catalog.metrics.items()}
-        chart = charts.team_trend(
-            tv.trend, labels=labels, on_pace_at=settings.on_pace_at, height=300, font_size=22,
-            title="Team pace in the weeks before (100% = on goal)",
-        )  # fmt: skip
-        st.altair_chart(chart, theme=None)
+        st.vega_lite_chart(views.team_trend_spec(store, tv.as_of, team, tv=True), theme=None)
 
 
 def _slide_shout_outs(tv: scores.TeamView) -> None:
@@ -128,15 +123,14 @@ def _slide_conversations(tv: scores.TeamView) -> None:
 
 
 def _running_contests(tv: scores.TeamView) -> list[Any]:
-    return list(contests.running_contests(store, tv.as_of))
+    return views.running_standings(store, tv.as_of)
 
 
 def _slide_contests(tv: scores.TeamView) -> None:
     st.markdown("## :material/emoji_events: Contest standings")
     running = _running_contests(tv)[:2]
     cols = st.columns(len(running), gap="large")
-    for col, contest in zip(cols, running, strict=True):
-        standings = contests.contest_standings(store, contest.contest_id, tv.as_of)
+    for col, (contest, standings) in zip(cols, running, strict=True):
         with col:
             st.markdown(f"**{ui.escape_md(contest.label)}** · " + ui.escape_md(f"ends {contest.end:%a %b} {contest.end.day}"))
             # Everyone who reaches their own target wins: show progress, best first, never raw volume.
@@ -191,5 +185,8 @@ def _show() -> None:
 
 
 st.markdown(TV_CSS, unsafe_allow_html=True)
-ui.live(store)
+if st.query_params.get("as_of"):
+    ui.live(store, follows_clock=False)
+else:
+    ui.live(store, warm=functools.partial(views.warm_team_page, store, team, tv=True), warm_key=("standup", team))
 _show()

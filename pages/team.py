@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 import streamlit as st
 
-from scorecard import charts, roster, scores, ui
+from scorecard import charts, roster, scores, ui, views
 from scorecard.catalog import load_catalog
 from scorecard.settings import load_settings
 
@@ -99,8 +101,7 @@ def _heatmap(tv: scores.TeamView) -> None:
     if tv.heatmap.is_empty():
         st.caption("Nothing to show yet this week.")
         return
-    order = [m.label for m in tv.metrics]
-    st.altair_chart(charts.heatmap(tv.heatmap, metric_order=order or None), theme=None)
+    st.vega_lite_chart(views.heatmap_spec(store, tv.as_of, tv.team), theme=None)
     st.caption("Each cell is that rep's actual against their own goal to date. – means no pace yet (start of the week, or PTO).")
 
 
@@ -167,16 +168,18 @@ def _trend(tv: scores.TeamView) -> None:
     if tv.trend.is_empty():
         return
     st.subheader("Team pace, week by week")
-    labels = {key: metric.label for key, metric in catalog.metrics.items()}
-    st.altair_chart(charts.team_trend(tv.trend, labels=labels, on_pace_at=settings.on_pace_at), theme=None)
+    st.vega_lite_chart(views.team_trend_spec(store, tv.as_of, tv.team), theme=None)
 
 
 def main() -> None:
-    ui.live(store)
     st.markdown(TILE_CSS, unsafe_allow_html=True)
     st.title("Team")
     team = _team_choice()
-    tv = ui.cached(store, scores.team_view, as_of, team=team)
+    if replay:
+        ui.live(store, follows_clock=False)
+    else:
+        ui.live(store, warm=functools.partial(views.warm_team_page, store, team), warm_key=("team", team))
+    tv = views.team_view(store, as_of, team)
     when = f"as of {tv.as_of:%a %b} {tv.as_of.day}, {tv.as_of:%H:%M}"
     st.caption(ui.escape_md(f"{tv.period.label} · {when} · {team or 'all teams'}"))
     if replay:

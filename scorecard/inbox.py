@@ -112,7 +112,7 @@ def _watch(store: Store, inbox_dir: Path, interval_s: float, stop: threading.Eve
         stop.wait(interval_s)
 
 
-def start_inbox_watcher(store: Store, inbox_dir: Path, interval_s: float = 2.0) -> threading.Thread:
+def start_inbox_watcher(store: Store, inbox_dir: Path, interval_s: float = 0.5) -> threading.Thread:
     """Watch `inbox_dir` from a daemon thread; one thread per directory per process."""
     key = Path(inbox_dir).resolve()
     with _watchers_lock:

@@ -10,9 +10,9 @@ Streamlit reruns a page whose source file changed. A few pages run at a time,
 and a page whose previous run is still in flight is never asked again until
 that run has finished, so no run is cut short and no page is left half old.
 
-Pages that follow the clock ("this week, live") are also redrawn every
-`refresh_s`, each on its own schedule, so pace keeps moving through the day
-without every page waking at once.
+Redrawing as the clock moves (pace changes through the day) and redrawing
+after the browser reconnects to a restarted server are the page's own job: see
+`ui.live`.
 
 This module and `ui` are the only ones in the core that know about Streamlit.
 """
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_IN_FLIGHT = 2  # page runs are CPU-bound under one interpreter lock: more at once only slows each
-REFRESH_S = 600.0  # a page that follows the clock is redrawn this often when nothing else changes
 _TICK_S = 0.01  # how often the pusher looks at runs in flight while it has work
 _IDLE_WAIT_S = 1.0  # how long it sleeps waiting for a commit before checking the clock
 _STUCK_S = 60.0  # a requested rerun that never started is given up on after this
@@ -55,7 +54,6 @@ class Sessions(Protocol):
 class _Watch:
     version: int
     drawn_at: float
-    follows_clock: bool
     warm: Callable[[], object] | None
     warm_key: Hashable | None
 
@@ -75,13 +73,11 @@ class LivePages:
         sessions: Sessions,
         *,
         max_in_flight: int = MAX_IN_FLIGHT,
-        refresh_s: float = REFRESH_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store_path = store_path
         self.sessions = sessions
         self.max_in_flight = max_in_flight
-        self.refresh_s = refresh_s
         self.clock = clock
         self._watches: dict[str, _Watch] = {}
         self._in_flight: dict[str, _InFlight] = {}
@@ -100,11 +96,10 @@ class LivePages:
         *,
         warm: Callable[[], object] | None = None,
         warm_key: Hashable | None = None,
-        follows_clock: bool = True,
     ) -> None:
         """Record that `session_id` is drawing `version` now."""
         with self._lock:
-            self._watches[session_id] = _Watch(version, self.clock(), follows_clock, warm, warm_key)
+            self._watches[session_id] = _Watch(version, self.clock(), warm, warm_key)
         self._wake.set()
 
     def forget(self, session_id: str) -> None:
@@ -153,7 +148,7 @@ class LivePages:
 
     def _has_work(self, version: int) -> bool:
         with self._lock:
-            return bool(self._in_flight) or bool(self._due(version, self.clock()))
+            return bool(self._in_flight) or bool(self._due(version))
 
     # -- one step: reap finished runs, start the next few -----------------------
     def step(self, version: int) -> None:
@@ -164,7 +159,7 @@ class LivePages:
             with self._lock:
                 if len(self._in_flight) >= self.max_in_flight:
                     return
-                due = [sid for sid in self._due(version, now) if sid not in self._in_flight]
+                due = [sid for sid in self._due(version) if sid not in self._in_flight]
                 ready = next((sid for sid in due if not self.sessions.is_busy(sid)), None)
                 if ready is None:
                     return
@@ -174,14 +169,13 @@ class LivePages:
             self.reruns_requested += 1
             self.sessions.rerun(ready, flight.started)
 
-    def _due(self, version: int, now: float) -> list[str]:
-        """Pages behind the data, or due a clock refresh; closed pages are dropped. Lock held."""
+    def _due(self, version: int) -> list[str]:
+        """Pages behind the data; closed pages are dropped. Lock held."""
         due = []
         for sid, watch in list(self._watches.items()):
             if not self.sessions.is_open(sid):
                 del self._watches[sid]
-                continue
-            if watch.version < version or (watch.follows_clock and now - watch.drawn_at >= self.refresh_s):
+            elif watch.version < version:
                 due.append(sid)
         return due
 

@@ -86,8 +86,9 @@ def start() -> Services:
         auth.manager_passcode(data_dir())
         if wanted[1] is not None:
             start_inbox_watcher(store, wanted[1])
-        live = live_pages(store.path) if _serving() else None
-        if _started is None:
+        serving = _serving()
+        live = live_pages(store.path) if serving else None
+        if serving and _started is None:
             _tune_gc()
         _started = Services(store.path, wanted[1], live)
         log.info("server ready: %s, inbox %s", store.path, wanted[1] or "off")

@@ -125,10 +125,10 @@ class Store:
             cur.begin()
             try:
                 yield cur
-                row = cur.execute(
-                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
-                    "WHERE key = 'data_version' RETURNING CAST(value AS BIGINT)"
-                ).fetchone()
+                cur.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
+                )
+                row = cur.execute("SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_version'").fetchall()[0]
                 cur.commit()
             except BaseException:
                 cur.rollback()
@@ -159,9 +159,9 @@ class Store:
                 cur.execute(f"DETACH {alias}")
 
     def close(self) -> None:
-        with self._changed:
-            self._closed = True
-            self._changed.notify_all()
+        # Waiters for a change notice the close within their own timeout; touching
+        # the condition here, at interpreter exit, aborted the process.
+        self._closed = True
         self._con.close()
 
     @property

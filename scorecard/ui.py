@@ -84,6 +84,9 @@ inbox_dir = server_life.inbox_dir
 cached = viewcache.cached
 
 
+REFRESH_S = 600.0
+
+
 def live(
     store: Store | None = None,
     *,
@@ -91,20 +94,34 @@ def live(
     warm_key: Hashable | None = None,
     follows_clock: bool = True,
 ) -> int:
-    """Keep this page current: it reruns when new data is committed; returns the version drawn.
+    """Keep this page current; returns the data version it draws.
 
-    The server pushes the rerun (see `scorecard.live`), so an open page costs
-    nothing while nothing changes. `warm` builds what the page shows; after a
-    commit it runs once per `warm_key` before any page showing it is told.
-    Pages that follow the clock are also redrawn every few minutes.
+    New data: the server reruns the page when a commit lands (see
+    `scorecard.live`), so an open page costs nothing while nothing changes.
+    `warm` builds what the page shows; after a commit it runs once per
+    `warm_key`, before any page showing it is told.
+
+    The clock: a page that follows it ("this week, live") redraws itself every
+    ten minutes, so pace keeps moving through the day. The same slow timer makes
+    a tab that reconnects to a restarted server ask for a fresh run (Streamlit's
+    frontend only does that for pages with a timer), which registers it with the
+    new server.
     """
     target = store or get_store()
     version = target.data_version()
     ctx = get_script_run_ctx()
     if ctx is not None and Runtime.exists():
-        pages = live_pages(target.path.resolve())
-        pages.watch(ctx.session_id, version, warm=warm, warm_key=warm_key, follows_clock=follows_clock)
+        live_pages(target.path.resolve()).watch(ctx.session_id, version, warm=warm, warm_key=warm_key)
+    _clock_fragment(follows_clock)
     return version
+
+
+def _redraw_for_the_clock(follows_clock: bool) -> None:
+    if follows_clock:
+        st.rerun(scope="app")
+
+
+_clock_fragment = st.fragment(_redraw_for_the_clock, run_every=REFRESH_S)
 
 
 # -- the manager gate ---------------------------------------------------------

@@ -13,6 +13,7 @@ others wait for that result instead of racing to repeat the work.
 
 from __future__ import annotations
 
+import atexit
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -102,6 +103,9 @@ class ViewCache:
 
 
 _cache = ViewCache()
+# Views may hold query results that reference the store's connection: drop
+# them before the stores close at exit (exit handlers run last-registered first).
+atexit.register(_cache.clear)
 
 
 def cached(store: Store, fn: Callable[..., T], *args: Hashable, **kwargs: Hashable) -> T:

@@ -12,6 +12,8 @@ import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import polars as pl
+
 from scorecard import charts, contests, scores
 from scorecard.calendar import team_now
 from scorecard.catalog import load_catalog
@@ -72,3 +74,56 @@ def _build_rep_page(store: Store, slug: str, as_of: datetime) -> RepPage:
         trends[m.metric] = charts.trend_spec(frame, metric_label=m.label, unit=unit)
     standings = cached(store, contests.standings_for_rep, sc.rep.rep_id, as_of)
     return RepPage(sc, sparklines, trends, standings)
+
+
+def team_view(store: Store, as_of: datetime, team: str | None) -> scores.TeamView:
+    return cached(store, scores.team_view, as_of, team=team)
+
+
+def heatmap_spec(store: Store, as_of: datetime, team: str | None) -> charts.VegaSpec:
+    """Reps × metrics for the team page."""
+    return cached(store, _heatmap_spec, as_of, team)
+
+
+def team_trend_spec(store: Store, as_of: datetime, team: str | None, *, tv: bool = False) -> charts.VegaSpec:
+    """Team pace week by week; `tv` sizes it for the stand-up screen."""
+    return cached(store, _team_trend_spec, as_of, team, tv)
+
+
+def running_standings(store: Store, as_of: datetime) -> list[tuple[contests.Contest, pl.DataFrame]]:
+    """Every running contest with its standings as of `as_of`."""
+    return cached(store, _running_standings, as_of)
+
+
+def warm_team_page(store: Store, team: str | None, *, tv: bool = False) -> None:
+    """Build this minute's team view and its charts (the team page, or the stand-up screen)."""
+    as_of = now_minute(cached(store, load_settings))
+    team_view(store, as_of, team)
+    team_trend_spec(store, as_of, team, tv=tv)
+    if not tv:
+        heatmap_spec(store, as_of, team)
+    running_standings(store, as_of)
+
+
+def _heatmap_spec(store: Store, as_of: datetime, team: str | None) -> charts.VegaSpec:
+    tv = team_view(store, as_of, team)
+    order = [m.label for m in tv.metrics]
+    return charts.vega_spec(charts.heatmap(tv.heatmap, metric_order=order or None))
+
+
+def _team_trend_spec(store: Store, as_of: datetime, team: str | None, tv_style: bool) -> charts.VegaSpec:
+    view = team_view(store, as_of, team)
+    catalog = cached(store, load_catalog)
+    settings = cached(store, load_settings)
+    labels = {key: metric.label for key, metric in catalog.metrics.items()}
+    if not tv_style:
+        return charts.vega_spec(charts.team_trend(view.trend, labels=labels, on_pace_at=settings.on_pace_at))
+    chart = charts.team_trend(
+        view.trend, labels=labels, on_pace_at=settings.on_pace_at, height=300, font_size=22,
+        title="Team pace in the weeks before (100% = on goal)",
+    )  # fmt: skip
+    return charts.vega_spec(chart)
+
+
+def _running_standings(store: Store, as_of: datetime) -> list[tuple[contests.Contest, pl.DataFrame]]:
+    return [(c, contests.contest_standings(store, c.contest_id, as_of)) for c in contests.running_contests(store, as_of)]

@@ -1,4 +1,4 @@
-"""One `streamlit run app.py` per test session, on a seeded temporary database, and a Chromium to drive it.
+"""One `streamlit run server.py` per test session, on a seeded temporary database, and a Chromium to drive it.
 
 The browser tests use the system Chromium (Debian's `chromium`). Without it they
 skip locally; on CI (`CI` set) a missing browser is a failure, not a skip.
@@ -7,17 +7,13 @@ skip locally; on CI (`CI` set) a missing browser is a failure, not a skip.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.factories_ui import seed_file
+from tests.serving import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -32,36 +28,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSCODE = "browser-test-passcode"
-STARTUP_TIMEOUT_S = 60
 
-
-class Server:
-    def __init__(self, url: str, db: Path, inbox: Path, log: Path) -> None:
-        self.url = url
-        self.db = db
-        self.inbox = inbox
-        self.log = log
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')[-4000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"streamlit did not become healthy in {STARTUP_TIMEOUT_S}s:\n{log.read_text(errors='replace')[-4000:]}")
+Server = ServerProcess
 
 
 @pytest.fixture(scope="session")
@@ -74,48 +42,17 @@ def _chromium_available() -> None:
 
 @pytest.fixture(scope="session")
 def server(_chromium_available: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`streamlit run app.py` on a free port; yields its base URL, database and inbox."""
+    """The app (`streamlit run server.py`) on a free port, over a seeded database and its own inbox."""
     base = tmp_path_factory.mktemp("browser-app")
     db = base / "scorecard.duckdb"
     inbox = base / "inbox"
     inbox.mkdir()
     seed_file(db)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SCORECARD_DB": str(db),
-        "SCORECARD_INBOX": str(inbox),
-        "SCORECARD_MANAGER_PASSCODE": PASSCODE,
-        "PYTHONUNBUFFERED": "1",
-    }
-    log = base / "streamlit.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", "app.py",
-                "--server.headless", "true",
-                "--server.port", str(port),
-                "--server.address", "127.0.0.1",
-                "--server.fileWatcherType", "none",
-                "--browser.gatherUsageStats", "false",
-                "--client.showErrorDetails", "full",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    app = ServerProcess(db, inbox, base / "streamlit.log", passcode=PASSCODE).start()
     try:
-        _wait_healthy(url, proc, log)
-        yield Server(url, db, inbox, log)
+        yield app
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        app.stop()
 
 
 @pytest.fixture(scope="session")
