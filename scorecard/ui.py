@@ -117,7 +117,9 @@ def live(
 
 
 def _redraw_for_the_clock(follows_clock: bool) -> None:
-    if follows_clock:
+    ctx = get_script_run_ctx()
+    # The body also runs inside every full run, where a rerun would loop: only the timer's own run redraws.
+    if follows_clock and ctx is not None and ctx.fragment_ids_this_run:
         st.rerun(scope="app")
 
 
