@@ -59,6 +59,10 @@ def _suggestion(s: contests.Suggestion) -> None:
     with st.container(border=True, key=f"suggestion-{s.metric}"):
         st.subheader(f"{s.label} · {FORMAT_NAMES[s.format]}")
         st.caption(ui.escape_md(f"{s.start:%a %b} {s.start.day} – {s.end:%a %b} {s.end.day}"))
+        if s.focus == "conversion":
+            st.markdown(f"**:material/sync_alt: Rewards converting:** {ui.escape_md(s.converted)}")
+        if s.skills_session:
+            st.markdown(f"**:material/school: Skills session attached:** {ui.escape_md(s.skills_session)}")
         st.text(s.rationale)
         st.caption(ui.escape_md(s.why_format))
         if s.format != "coaching":
@@ -155,6 +159,12 @@ def _running() -> None:
             if standings.height:
                 st.altair_chart(_chart(standings), theme=None)
                 st.dataframe(standings.drop("rep_id", "slug"), hide_index=True)
+            if contest.rules.get("focus") == "conversion":
+                st.caption(
+                    ui.escape_md(
+                        f"Rewards {contest.rules.get('converted', '')}. Skills session: {contest.rules.get('skills_session', '')}"
+                    )
+                )
             with st.expander("Announcement"):
                 st.code(contest.announcement, language=None, wrap_lines=True)
             _cancel(contest)
@@ -225,8 +235,9 @@ def main() -> None:
     ui.live(store)
     st.title("Contests")
     st.caption(
-        "A contest only when the whole team is behind on a metric. Never winner-take-all on raw volume; "
-        "short; standings every day; paid out right away."
+        "A contest or spiff for every count metric the whole team is behind on (never calls or dials). "
+        "Never winner-take-all on raw volume; short; standings every day; paid out right away. "
+        "How they are chosen and sized: docs/contests.md."
     )
     if replay:
         st.info("You are looking at a past moment (as_of in the link).")

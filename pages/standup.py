@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from scorecard import charts, scores, ui, views
+from scorecard import charts, contests, scores, ui, views
 from scorecard.catalog import load_catalog
 from scorecard.settings import load_settings
 
@@ -80,7 +80,7 @@ def _slide_gaps(tv: scores.TeamView, *, last_week: bool = False) -> None:
             with col, st.container(border=True, key=f"tvtile-{tone}-{m.metric}"):
                 st.metric(m.label, ui.fmt_pct(m.team_pace))
                 if m.is_team_gap:
-                    rally = metric is not None and metric.is_lead and not metric.vanity
+                    rally = metric is not None and contests.contest_eligible(metric)
                     st.markdown(f"**:material/campaign: TEAM GAP{': rally' if rally else ''}**")
                 else:
                     st.markdown(f"{ui.status_icon(status)} {charts.status_label(status)}")

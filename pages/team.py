@@ -7,7 +7,7 @@ import functools
 import polars as pl
 import streamlit as st
 
-from scorecard import charts, roster, scores, ui, views
+from scorecard import charts, contests, roster, scores, ui, views
 from scorecard.catalog import load_catalog
 from scorecard.settings import load_settings
 
@@ -59,17 +59,11 @@ def _team_choice() -> str | None:
 def _totals(tv: scores.TeamView) -> None:
     st.subheader("Team totals")
     gaps = [m for m in tv.metrics if m.is_team_gap]
-    rally = [m.label for m in gaps if _contestable(m.metric)]
-    results = [m.label for m in gaps if not _contestable(m.metric)]
-    if rally:
-        st.warning(
-            f"Team gap on {', '.join(rally)}: most of the team is behind. That calls for a rally or a contest "
-            "(see Contests), not individual coaching."
-        )
-    if results:
-        st.warning(
-            f"The team is behind on {', '.join(results)}. A result is not steered directly: look at the activities that lead to it."
-        )
+    # Worded from the Contests page's own suggestions, so the two pages always agree.
+    suggested = ui.cached(store, contests.suggest_contests, tv.as_of, team=tv.team)
+    running = ui.cached(store, contests.current_contests, tv.as_of)
+    for action in contests.gap_actions(tv.metrics, suggested, running, catalog, team=tv.team):
+        (st.info if action.kind == "coaching" else st.warning)(ui.escape_md(action.text))
     if not gaps:
         st.caption("No team gap: where reps are behind, it is a coaching conversation, not a rally.")
     if not tv.metrics:
@@ -88,12 +82,6 @@ def _totals(tv: scores.TeamView) -> None:
             st.caption(
                 ui.escape_md(f"{actual} done · {expected} expected by now · {ui.reps_below_pace_text(m)}")
             )
-
-
-def _contestable(key: str) -> bool:
-    """Lead, non-vanity metrics are the ones a rally or contest can move (DESIGN.md doctrine)."""
-    metric = catalog.metrics.get(key)
-    return metric is not None and metric.is_lead and not metric.vanity
 
 
 def _heatmap(tv: scores.TeamView) -> None:

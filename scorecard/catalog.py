@@ -68,6 +68,16 @@ class Ratio:
     denominator: str
     format: Literal["percent", "currency"]
     coaching: str
+    # How a fall in the ratio is judged (docs/contests.md, "Is the conversion really down?").
+    # Only completed weeks count; the numerator is counted `lag_weeks` after the
+    # denominator, because conversions land weeks after the activity that feeds them.
+    converted: str = ""  # the converted outcome in words: "meetings booked from conversations"
+    lag_weeks: int = 0
+    recent_weeks: int = 4
+    baseline_weeks: int = 13
+    min_trials: int = 30  # fewest denominator events in each window before any claim
+    gap_below: float = 0.75  # a fall counts only below this share of the usual rate ...
+    significance: float = 0.05  # ... and when a two-proportion test says it is not noise
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,11 @@ The story, repeated every ten reps:
   4–9  steady reps with ordinary week-to-week variation
 This week the whole team is behind on meetings (about half of pace for
 everyone but the top performer), and roughly on pace on everything else.
+The cause shows in the completed weeks: for the last four of them, everyone
+but the top performer has had as many conversations as usual (a few more,
+even) but turned only about half the usual share of them into meetings.
+That needs SLIP_WEEKS + SLIP_BASELINE_WEEKS of history (a usual rate to fall
+from); shorter demos, such as the committed samples, have no slip.
 """
 
 from __future__ import annotations
@@ -42,6 +47,10 @@ PROFILES = ("top_performer", "ramping_hire", "pto_this_week", "missing_conversat
 CHUNK_WEEKS = 13
 RAMP_WEEKS_AGO = 10
 MISSED_WEEKS = 4
+SLIP_WEEKS = 4
+SLIP_BASELINE_WEEKS = 13
+SLIP_KEEP = 0.5  # share of their usual rate at which conversations still become meetings
+SLIP_EFFORT = 1.1  # meanwhile the team works the phones a little harder
 
 # Event kinds, in funnel order; the metric each one adds to.
 KINDS = ("no_connect", "conversation", "meeting", "opportunity", "proposal", "deal")
@@ -162,14 +171,31 @@ def _history_counts(
     ramp = np.clip(0.3 + 0.7 * since_hire / 8, 0.0, 1.0) * (since_hire >= 0)
     scale = busy * np.where(ramping[:, None], ramp[None, :], 1.0)
     scale *= ((workdays >= 0).sum(axis=1) / per_week)[None, :]
-    counts: np.ndarray = rng.poisson(scale[:, :, None] * means[:, None, : len(KINDS)])
+    expected = scale[:, :, None] * means[:, None, : len(KINDS)]
+    slip = _slip_cells(reps, ago, weeks)
+    conv = KINDS.index("conversation")
+    expected[:, :, conv] *= np.where(slip, SLIP_EFFORT, 1.0)
+    counts: np.ndarray = rng.poisson(expected)
     missing = np.array([r.profile == "missing_conversations" for r in reps])
     if missing.any():
-        conv = KINDS.index("conversation")
         goal = np.array([r.goals["conversations"] for r in reps])
         last = ago <= MISSED_WEEKS
         counts[np.ix_(missing, last, np.array([conv]))] = np.floor(goal[missing] * 0.55).astype(np.int64)[:, None, None]
+    if slip.any():
+        # Meetings now come from each week's own conversations, at a lower rate than the rep's usual.
+        meeting = KINDS.index("meeting")
+        usual = means[:, meeting] / means[:, conv]
+        booked = rng.binomial(counts[:, :, conv], np.minimum(usual * SLIP_KEEP, 1.0)[:, None])
+        counts[:, :, meeting] = np.where(slip, booked, counts[:, :, meeting])
     return counts
+
+
+def _slip_cells(reps: list[DemoRep], ago: np.ndarray, weeks: int) -> np.ndarray:
+    """(reps × weeks): where conversion to meetings slips; nowhere when the history is too short to show it."""
+    if weeks < SLIP_WEEKS + SLIP_BASELINE_WEEKS:
+        return np.zeros((len(reps), weeks), dtype=bool)
+    slipping = np.array([r.profile != "top_performer" for r in reps])
+    return slipping[:, None] & (ago <= SLIP_WEEKS)[None, :]
 
 
 def _history_events(

@@ -44,3 +44,30 @@ def team(store: Store, names: list[str]) -> dict[str, int]:
 # On pace at Wednesday's close for the default goals (conversations 8, meetings 4,
 # opportunities 2, proposals 1 → expected 4.8, 2.4, 1.2, 0.6).
 ON_PACE = {"conversations": 5, "meetings": 3, "opportunities": 2, "proposals": 1}
+
+
+def weeks_of(store: Store, rep_id: int, counts: dict[str, int], weeks_back: range, days: int = 5) -> None:
+    """The same weekly `counts` in each completed week `weeks_back` (1 = last week), as one batch."""
+    events: list[tuple[datetime, str]] = []
+    for back in weeks_back:
+        monday = MONDAY - timedelta(weeks=back)
+        for metric, n in counts.items():
+            events.extend((day(i % days, 9 + i % 7, monday), metric) for i in range(n))
+    if events:
+        add_activity(store, rep_id, events)
+
+
+# A team whose conversion to meetings fell over the last four completed weeks while
+# its conversations held steady: 50% of conversations became meetings in the 13
+# weeks before (weeks 5–17 back), 20% in the last 4.
+USUAL_WEEK = {"conversations": 10, "meetings": 5, "opportunities": 2, "proposals": 1}
+SLIPPED_WEEK = {"conversations": 10, "meetings": 2, "opportunities": 2, "proposals": 1}
+
+
+def conversion_slipped(store: Store, names: list[str]) -> dict[str, int]:
+    """`names` as reps with 13 usual weeks, then 4 weeks of slipped conversion, and nothing this week yet."""
+    reps = team(store, names)
+    for rep in reps.values():
+        weeks_of(store, rep, USUAL_WEEK, range(5, 18))
+        weeks_of(store, rep, SLIPPED_WEEK, range(1, 5))
+    return reps

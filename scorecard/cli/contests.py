@@ -91,7 +91,7 @@ def _list(args: argparse.Namespace, store: Store) -> int:
         return 0
     print(f"Contests as of {as_of:%a %Y-%m-%d %H:%M}")
     if not suggestions:
-        print("\nNo suggestions: no metric is a team gap right now.")
+        print("\nNo suggestions: no count metric is a team gap and no conversion ratio has fallen.")
     for s in suggestions:
         print(_suggestion_text(s))
     for contest in running:
@@ -106,6 +106,10 @@ def _suggestion_text(s: Suggestion) -> str:
         f"   {s.why_format}",
         f"   {s.rationale}",
     ]
+    if s.focus == "conversion":
+        lines.append(f"   Rewards converting: {s.converted}")
+    if s.skills_session:
+        lines.append(f"   Skills session attached: {s.skills_session}")
     if s.format != "coaching":
         lines.append(
             f"   Target: {s.target:g} {s.unit} · budget {s.budget:,.0f} · expected gross profit {s.expected_gross_profit:,.0f}"

@@ -1,13 +1,16 @@
 """Contests and spiffs: suggest them from team gaps, size them, launch, track, pay out, measure.
 
-DESIGN.md ("Contest and spiff rules") is the doctrine: a contest only for a
-metric the whole team is behind on, never winner-take-all on raw volume,
-short, one per metric at a time, sized from the gross profit the gap is worth,
-and measured afterwards against comparable periods.
+docs/contests.md states the rules: a contest for every count metric the whole
+team is behind on (never a vanity metric), shaped by a tested diagnosis of
+the ratio feeding it; never winner-take-all on raw volume; short, one per
+metric at a time; sized from the gross profit the gap is worth; measured
+afterwards against comparable periods.
 """
 
 from __future__ import annotations
 
+from scorecard.contests.actions import GapAction, gap_actions
+from scorecard.contests.diagnosis import RatioCheck, check_ratios
 from scorecard.contests.lifecycle import (
     Contest,
     ContestError,
@@ -28,7 +31,14 @@ from scorecard.contests.lifecycle import (
 )
 from scorecard.contests.lift import Lift, PeriodRate, contest_history, measure_lift
 from scorecard.contests.sizing import FORMATS, Format, Window, contest_window, round_budget
-from scorecard.contests.suggest import RepTarget, Suggestion, edit_suggestion, suggest_contests, suggestion_to_json
+from scorecard.contests.suggest import (
+    RepTarget,
+    Suggestion,
+    contest_eligible,
+    edit_suggestion,
+    suggest_contests,
+    suggestion_to_json,
+)
 
 __all__ = [
     "FORMATS",
@@ -36,14 +46,18 @@ __all__ = [
     "ContestError",
     "ContestResults",
     "Format",
+    "GapAction",
     "Lift",
     "Payout",
     "PeriodRate",
+    "RatioCheck",
     "RepStanding",
     "RepTarget",
     "Suggestion",
     "Window",
     "cancel_contest",
+    "check_ratios",
+    "contest_eligible",
     "contest_history",
     "contest_results",
     "contest_standings",
@@ -51,6 +65,7 @@ __all__ = [
     "contest_window",
     "current_contests",
     "edit_suggestion",
+    "gap_actions",
     "get_contest",
     "launch_contest",
     "list_contests",

@@ -133,6 +133,11 @@ def _rules(s: Suggestion) -> str:
             "arithmetic": list(s.arithmetic),
             "why_format": s.why_format,
             "targets": {str(r.rep_id): r.target for r in s.rep_targets},
+            # What the contest rewards, kept with the rules it was launched under.
+            "focus": s.focus,
+            "converted": s.converted,
+            "skills_session": s.skills_session,
+            "evidence": list(s.evidence),
         }
     )
 

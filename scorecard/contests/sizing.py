@@ -1,6 +1,6 @@
 """Sizing a contest: its window, its format and its budget, each explainable in one line.
 
-The rules follow DESIGN.md ("Contest and spiff rules"): short windows on a
+The rules are those of docs/contests.md: short windows on a
 period boundary, never winner-take-all on raw volume, a budget that is a share
 of the gross profit that closing the gap is expected to bring.
 """

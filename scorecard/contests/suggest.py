@@ -1,10 +1,16 @@
-"""Suggesting contests: one for each team gap, sized and explained.
+"""Suggesting contests: one for each team gap on a count metric, sized and explained.
 
-Only a team gap (DESIGN.md: team pace below the threshold AND most reps behind)
-earns a contest: one rep behind is a coaching conversation (a flag), and vanity
-metrics never get one. A competency gap — a conversion ratio well below the
-team's own trailing rate while the volume feeding it is fine — gets a coaching
-action instead of a volume race, because more volume would not fix it.
+Only a team gap (team pace below the threshold AND most reps behind) earns a
+contest: one rep behind is a coaching conversation (a flag). Every count
+metric that is a team gap gets a contest or spiff, except vanity metrics
+(calls, dials), which never do: that is the promise (docs/contests.md).
+
+The diagnosis of the ratio feeding a gap metric shapes the contest, never
+replaces it. When that ratio has really fallen (completed weeks, enough
+volume, a significance test: see diagnosis.py) while the activity feeding it
+is coming in as usual, the contest rewards converting (meetings booked from
+conversations, not more dials) and a skills session comes attached. A ratio
+that fell with no count gap behind it gets a coaching action.
 """
 
 from __future__ import annotations
@@ -12,12 +18,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from scorecard.calendar import Period, period_for, working_time
-from scorecard.catalog import Catalog, Ratio, load_catalog
+from scorecard.catalog import Catalog, Metric, load_catalog
 from scorecard.contests import _data
 from scorecard.contests._data import RepInfo, RepPace, ceil_units
+from scorecard.contests.diagnosis import RatioCheck, check_ratios, converting_worth, evidence_lines
 from scorecard.contests.sizing import (
     Format,
     Window,
@@ -34,13 +41,10 @@ from scorecard.scores import team_view
 from scorecard.settings import TeamSettings, load_settings
 from scorecard.store import Store
 
-# A ratio is a competency gap when this week's rate is below this share of the
-# team's own trailing rate, with enough volume on both sides to mean something.
-RATIO_GAP_BELOW = 0.75
-MIN_DENOMINATOR_NOW = 5
-MIN_DENOMINATOR_TRAILING = 20
 # Weeks of history used to split a race into divisions by past performance.
 DIVISION_HISTORY_WEEKS = 4
+
+Focus = Literal["volume", "conversion"]
 
 
 @dataclass(frozen=True)
@@ -82,11 +86,22 @@ class Suggestion:
     team: str | None = None
     unit: str = ""
     unit_one: str = ""
+    # "conversion": the feeding ratio fell while its volume held up, so the contest
+    # rewards the converted outcome (`converted`) and a skills session comes with it.
+    focus: Focus = "volume"
+    converted: str = ""
+    skills_session: str = ""
+    evidence: tuple[str, ...] = ()  # ratio claims, each with the counts behind it
 
     @property
     def window_target(self) -> float:
         """The team's total target in the window (Σ of the reps' own targets)."""
         return sum(r.target for r in self.rep_targets)
+
+
+def contest_eligible(metric: Metric) -> bool:
+    """A count a contest can reward: never a vanity metric (calls, dials), never an amount."""
+    return metric.measure == "count" and not metric.vanity
 
 
 # -- where the numbers come from -----------------------------------------------------------
@@ -107,80 +122,27 @@ def active_contest_metrics(store: Store, as_of: datetime, team: str | None) -> s
     return {str(r[0]) for r in rows}
 
 
-# -- competency gaps -------------------------------------------------------------------------
+# -- a ratio that fell with no count gap: coaching ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class RatioGap:
-    ratio: Ratio
-    current: float
-    trailing: float
-    numerator_now: float
-    denominator_now: float
-    numerator_trailing: float
-    denominator_trailing: float
-
-
-def ratio_gaps(
-    store: Store, catalog: Catalog, settings: TeamSettings, as_of: datetime, reps: list[RepInfo]
-) -> list[RatioGap]:
-    period = period_for("week", as_of.date(), settings)
-    fraction = working_time(period, as_of, settings).fraction
-    if not fraction:
-        return []
-    weeks = settings.rate_window_weeks
-    trail_start = period.start - timedelta(weeks=weeks)
-    trail_end = period.start - timedelta(days=1)
-    closed = datetime.combine(trail_end, time.max)
-    ids = [r.rep_id for r in reps]
-    gaps = []
-    for ratio in catalog.ratios.values():
-        if ratio.numerator not in catalog.metrics or ratio.denominator not in catalog.metrics:
-            continue
-        num_now = _data.team_total(store, catalog, ratio.numerator, period.start, period.end, as_of, ids)
-        den_now = _data.team_total(store, catalog, ratio.denominator, period.start, period.end, as_of, ids)
-        num_trail = _data.team_total(store, catalog, ratio.numerator, trail_start, trail_end, closed, ids)
-        den_trail = _data.team_total(store, catalog, ratio.denominator, trail_start, trail_end, closed, ids)
-        if den_now < MIN_DENOMINATOR_NOW or den_trail < MIN_DENOMINATOR_TRAILING or num_trail <= 0:
-            continue
-        current, trailing = num_now / den_now, num_trail / den_trail
-        weeks_with_data = _weeks_with_data(store, ratio.denominator, trail_start, trail_end, ids, settings)
-        volume_fine = den_now / fraction >= settings.team_gap_pace_below * den_trail / max(weeks_with_data, 1)
-        if current < RATIO_GAP_BELOW * trailing and volume_fine:
-            gaps.append(RatioGap(ratio, current, trailing, num_now, den_now, num_trail, den_trail))
-    return gaps
-
-
-def _weeks_with_data(store: Store, metric: str, start: date, end: date, ids: list[int], settings: TeamSettings) -> int:
-    days = store.fetchall(
-        "SELECT DISTINCT day FROM daily_rollups WHERE metric = ? AND day BETWEEN ? AND ? AND list_contains(?::INTEGER[], rep_id)",
-        [metric, start, end, ids],
-    )
-    return len({period_for("week", d[0], settings).start for d in days})
-
-
-def _ratio_value(ratio: Ratio, value: float, currency: str) -> str:
-    return money(value, currency) if ratio.format == "currency" else f"{value:.0%}"
-
-
-def coaching_suggestion(gap: RatioGap, window: Window, settings: TeamSettings, team: str | None) -> Suggestion:
-    r, c = gap.ratio, settings.currency
-    now, trailing = _ratio_value(r, gap.current, c), _ratio_value(r, gap.trailing, c)
-    arithmetic = (
-        f"This week: {now} ({gap.numerator_now:g} {r.numerator} from {gap.denominator_now:g} {r.denominator}).",
-        f"Trailing {settings.rate_window_weeks} weeks: {trailing} ({gap.numerator_trailing:g} from {gap.denominator_trailing:g}).",
-        f"Below {RATIO_GAP_BELOW:.0%} of the team's own rate, while {r.denominator} volume is on its usual pace.",
-    )
+def coaching_suggestion(
+    check: RatioCheck, catalog: Catalog, window: Window, team: str | None
+) -> Suggestion:
+    r = check.ratio
+    num, den = catalog.metrics[r.numerator], catalog.metrics[r.denominator]
+    usual, recent = f"{check.usual_rate:.0%}", f"{check.recent_rate:.0%}"
     rationale = (
-        f"{r.label} has dropped to {now} against the team's own {trailing} over the last {settings.rate_window_weeks} weeks, "
-        f"while {r.denominator} are coming in as usual. The activity is there; the conversion is not. "
-        "A volume race would reward more of the same, so this is a skills action, not a contest."
+        f"{r.label} has fallen over completed weeks: {check.comparison.text} "
+        f"{den.label} are coming in as usual and {num.label.lower()} are not a team gap this week. "
+        "The activity is there; the conversion is not. A volume race would reward more of the same, "
+        "so this is a skills action, not a contest."
     )
     announcement = (
-        f"Skills focus this week: {r.label}.\n"
-        f"Where we are: {now} this week against our usual {trailing}.\n"
+        f"Skills focus: {r.label}.\n"
+        f"Where we are: {recent} over the last {check.windows.recent_successes.weeks} completed weeks "
+        f"against our usual {usual}.\n"
         f"What we'll do: {r.coaching}\n"
-        "No prize, no race: we'll look at the rate together again at the end of the week."
+        "No prize, no race: we'll look at the rate together again once the next weeks are complete."
     )
     return Suggestion(
         metric=r.key,
@@ -195,11 +157,17 @@ def coaching_suggestion(gap: RatioGap, window: Window, settings: TeamSettings, t
         prize=0.0,
         expected_gross_profit=0.0,
         value_per_unit=0.0,
-        arithmetic=arithmetic,
+        arithmetic=(
+            *evidence_lines(check, catalog),
+            f"A fall counts below {r.gap_below:.0%} of the usual rate with p below {r.significance:g}; "
+            f"here {check.comparison.relative or 0:.0%} of usual.",
+        ),
         rationale=rationale,
         announcement=announcement,
-        why_format=f"A competency gap: {r.coaching}",
+        why_format=f"A competency gap with no count gap behind it: {r.coaching}",
         team=team,
+        skills_session=r.coaching,
+        evidence=(check.comparison.text,),
     )
 
 
@@ -286,7 +254,9 @@ def volume_suggestion(
     team: str | None,
     reps: list[RepInfo],
     values: dict[str, float],
+    conversion: RatioCheck | None = None,
 ) -> Suggestion | None:
+    """The contest for one team-gap metric; shaped to reward converting when `conversion` fell."""
     spec = catalog.metrics[metric]
     _, paces = _data.period_paces(store, catalog, settings, metric, as_of, reps)
     if not paces:
@@ -329,7 +299,34 @@ def volume_suggestion(
         unit=spec.unit,
         unit_one=spec.unit_one,
     )
+    if conversion is not None:
+        suggestion = _rewarding_conversion(suggestion, conversion, catalog)
     return dataclasses.replace(suggestion, announcement=announcement(suggestion, settings))
+
+
+def _rewarding_conversion(s: Suggestion, check: RatioCheck, catalog: Catalog) -> Suggestion:
+    """The same contest, aimed at the conversion that fell: the diagnosis shapes it, never replaces it."""
+    r = check.ratio
+    den = catalog.metrics[r.denominator]
+    converted = r.converted or f"{s.unit} from {den.unit}"
+    worth = converting_worth(check, catalog)
+    return dataclasses.replace(
+        s,
+        focus="conversion",
+        converted=converted,
+        skills_session=r.coaching,
+        evidence=(check.comparison.text,),
+        rationale=(
+            f"{s.rationale} The cause is conversion, not activity. {r.label}: {check.comparison.text} "
+            f"{den.label} are coming in as usual, so this contest rewards {converted}: more {den.unit} "
+            f"alone earn nothing. A skills session comes with it: {r.coaching}"
+        ),
+        arithmetic=(*s.arithmetic, *evidence_lines(check, catalog), *([worth] if worth else [])),
+        why_format=(
+            f"{s.why_format} What counts is {converted}, because the {den.unit} are there and the "
+            "conversion is what fell."
+        ),
+    )
 
 
 # -- words -----------------------------------------------------------------------------------
@@ -348,6 +345,10 @@ def announcement(s: Suggestion, settings: TeamSettings) -> str:
     c = settings.currency
     prize = money(s.prize, c) if s.prize > 0 else "a prize (announced today)"
     lines = [f"{s.label} push: {_day(s.start)} – {_day(s.end)}"]
+    if s.focus == "conversion":
+        lines.append(
+            f"What counts: {s.converted}. Convert what is already in front of you: more dials alone earn nothing."
+        )
     if s.format == "threshold":
         lines.append(
             f"Everyone who reaches their own {s.label.lower()} target by {_day(s.end)} earns {prize}. No limit on winners."
@@ -367,6 +368,8 @@ def announcement(s: Suggestion, settings: TeamSettings) -> str:
     for division, members in by_division.items():
         head = f"{division}: " if division else ("Fair shares: " if s.format == "team_goal" else "Targets: ")
         lines.append(head + " · ".join(f"{r.name} {_units(s, r.target)}" for r in members))
+    if s.skills_session:
+        lines.append(f"Skills session on {_day(s.start)}, before we start: {s.skills_session}")
     lines.append("Standings are published every day on the Contests page and on your scorecard.")
     lines.append(f"Prizes are paid out right after it ends on {_day(s.end)}.")
     return "\n".join(lines)
@@ -430,28 +433,39 @@ def edit_suggestion(
 # -- the entry point -------------------------------------------------------------------------
 
 
+def _conversion_gaps(checks: list[RatioCheck]) -> dict[str, RatioCheck]:
+    """Per converted metric, the fallen ratio that feeds it (the clearest one if several do)."""
+    found: dict[str, RatioCheck] = {}
+    for check in sorted((c for c in checks if c.is_gap), key=lambda c: c.comparison.p_value or 0.0):
+        found.setdefault(check.ratio.numerator, check)
+    return found
+
+
 def suggest_contests(store: Store, as_of: datetime, team: str | None = None) -> list[Suggestion]:
-    """One suggestion per team gap on a lead, non-vanity metric, and a coaching action per competency gap."""
+    """A contest for every count metric that is a team gap (none running for it yet), shaped by the
+    ratio feeding it; a coaching action for each ratio that fell with no count gap behind it."""
     settings, catalog = load_settings(store), load_catalog(store)
     reps = _data.reps_in_scope(store, team)
     if not reps:
         return []
     window = contest_window(as_of, settings)
     busy = active_contest_metrics(store, as_of, team)
-    competency = ratio_gaps(store, catalog, settings, as_of, reps)
-    coached = {g.ratio.numerator for g in competency}
-    eligible = [
-        m
-        for m in team_gap_metrics(store, as_of, team)
-        if m in catalog.metrics
-        and not catalog.metrics[m].vanity
-        and catalog.metrics[m].is_lead
-        and m not in busy
-        and m not in coached
+    gaps = team_gap_metrics(store, as_of, team)
+    checks = check_ratios(store, catalog, settings, as_of, [r.rep_id for r in reps], gaps)
+    fell = _conversion_gaps(checks)
+    eligible = [m for m in gaps if m in catalog.metrics and contest_eligible(catalog.metrics[m])]
+    todo = [m for m in eligible if m not in busy]
+    values = value_per_unit(store, as_of, team=team) if todo else {}
+    result = [
+        s
+        for m in todo
+        if (s := volume_suggestion(store, catalog, settings, m, as_of, team, reps, values, fell.get(m)))
     ]
-    values = value_per_unit(store, as_of, team=team) if eligible else {}
-    result = [s for m in eligible if (s := volume_suggestion(store, catalog, settings, m, as_of, team, reps, values))]
-    result.extend(coaching_suggestion(g, window, settings, team) for g in competency)
+    # A count gap with a contest (suggested or running) carries its ratio; any other fall is coached.
+    covered = {s.metric for s in result} | (busy & set(eligible))
+    result.extend(
+        coaching_suggestion(c, catalog, window, team) for c in checks if c.is_gap and c.ratio.numerator not in covered
+    )
     order = {m.key: m.order for m in catalog.metrics.values()}
     return sorted(
         result,
@@ -489,4 +503,8 @@ def suggestion_to_json(s: Suggestion) -> dict[str, Any]:
         "rationale": s.rationale,
         "why_format": s.why_format,
         "announcement": s.announcement,
+        "focus": s.focus,
+        "converted": s.converted,
+        "skills_session": s.skills_session,
+        "evidence": list(s.evidence),
     }
