@@ -8,6 +8,10 @@ target is missed; the runner then exits 1. Modules generate their own inputs
 under bench/out/ (gitignored) with fixed seeds, and measure memory in child
 processes so one benchmark cannot inflate another's peak. Pass names (the part
 after `bench_`) to run only those modules.
+
+A module may also have its own command line, `main(argv) -> int`: options after
+one name go to it (`python -m bench live --sizes 500`), and a name alone runs
+that command line too, so its own report is printed instead of the table.
 """
 
 from __future__ import annotations
@@ -45,8 +49,25 @@ def render(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def _own_cli(args: list[str]) -> int | None:
+    """Run `bench_<name>.main(options)` for `NAME [OPTIONS...]` when that module has one; else None."""
+    if not args or args[0].startswith("-") or (len(args) > 1 and not args[1].startswith("-")):
+        return None  # nothing named, or several names: the shared table
+    modules = discover(args[:1])
+    module = importlib.import_module(f"bench.{modules[0]}") if len(modules) == 1 else None
+    own = getattr(module, "main", None)
+    if own is None:
+        if len(args) > 1:
+            raise SystemExit(f"bench {args[0]} takes no options")
+        return None
+    return int(own(args[1:]))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     names = list(sys.argv[1:] if argv is None else argv)
+    own = _own_cli(names)
+    if own is not None:
+        return own
     rows: list[dict[str, object]] = []
     for module_name in discover(names):
         module = importlib.import_module(f"bench.{module_name}")

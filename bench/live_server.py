@@ -1,0 +1,188 @@
+"""The app under test: a demo database, `streamlit run server.py` on it, and what the process costs.
+
+The demo is built with the project's own command (`python -m scorecard demo`)
+once per size and day and kept under bench/out/: the demo's story is relative
+to the moment it is built ("this week"), so a copy from another day would show
+an empty week. Each measured size gets a fresh copy and a fresh server, so one
+size's pages, caches and uploads never leak into the next one's figures.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import date
+from datetime import time as dt_time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PASSCODE = "bench"
+STARTUP_TIMEOUT_S = 180.0
+LOG_PROBLEMS = ("Traceback", "Error", "Exception")
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Rep:
+    slug: str
+    name: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class Team:
+    """What the benchmark needs to know about the demo, read before the server locks the file."""
+
+    reps: list[Rep]
+    timezone: str
+    day_start: dt_time
+    day_end: dt_time
+
+
+def demo_db(reps: int, weeks: int, *, today: date | None = None) -> Path:
+    """The demo database for (reps, weeks), built today with the project's CLI; cached under bench/out/."""
+    day = today or date.today()
+    path = OUT / f"live-demo-{reps}x{weeks}-{day:%Y%m%d}.duckdb"
+    if path.exists():
+        return path
+    OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.glob(f"live-demo-{reps}x{weeks}-*.duckdb*"):
+        old.unlink()
+    building = path.with_name(".building-" + path.name)
+    exports = OUT / f"live-demo-exports-{reps}x{weeks}"
+    building.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "scorecard", "demo", "--reps", str(reps), "--weeks", str(weeks),
+           "--db", str(building), "--out", str(exports)]  # fmt: skip
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True)
+    shutil.rmtree(exports, ignore_errors=True)
+    building.replace(path)  # only a complete database is ever cached
+    return path
+
+
+def read_team(db: Path) -> Team:
+    """Reps (slug, display name, email) and the team's clock, from the demo database."""
+    from scorecard import roster
+    from scorecard.settings import load_settings
+    from scorecard.store import Store
+
+    store = Store(db, read_only=True)
+    try:
+        frame = roster.list_reps(store)
+        settings = load_settings(store)
+    finally:
+        store.close()
+    reps = [Rep(r["slug"], r["display_name"], r["email"]) for r in frame.iter_rows(named=True)]
+    return Team(reps, settings.timezone, settings.day_start, settings.day_end)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class ProcSample:
+    at: float  # perf_counter seconds
+    cpu_s: float  # user + system CPU seconds used by the process so far
+    rss_bytes: int
+
+
+def sample(pid: int) -> ProcSample:
+    """CPU time (utime + stime from /proc/PID/stat) and resident memory (VmRSS) of `pid`, now."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    # The command name (field 2) may hold spaces; the fields after it start past its ')'.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    cpu_s = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS  # utime, stime: fields 14 and 15
+    rss = 0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            rss = int(line.split()[1]) * 1024
+    return ProcSample(time.perf_counter(), cpu_s, rss)
+
+
+def cpu_percent(before: ProcSample, after: ProcSample) -> float:
+    """CPU used between two samples, as a percentage of one core."""
+    wall = after.at - before.at
+    return 100.0 * (after.cpu_s - before.cpu_s) / wall if wall > 0 else 0.0
+
+
+class AppServer:
+    """`streamlit run server.py` on a copy of the demo, with its own inbox and log."""
+
+    def __init__(self, db: Path, workdir: Path) -> None:
+        self.workdir = workdir
+        self.db = workdir / "scorecard.duckdb"
+        shutil.copyfile(db, self.db)
+        self.inbox = workdir / "inbox"
+        self.inbox.mkdir()
+        self.log = workdir / "streamlit.log"
+        self.port = free_port()
+        self.host = "127.0.0.1"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        if self.proc is None:
+            raise RuntimeError("the server is not running")
+        return self.proc.pid
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "SCORECARD_DB": str(self.db),
+            "SCORECARD_INBOX": str(self.inbox),
+            "SCORECARD_MANAGER_PASSCODE": PASSCODE,
+            "PYTHONUNBUFFERED": "1",
+        }
+        cmd = [sys.executable, "-m", "streamlit", "run", "server.py",
+               "--server.headless", "true", "--server.port", str(self.port),
+               "--server.address", self.host, "--server.fileWatcherType", "none"]  # fmt: skip
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        self._wait_healthy()
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"the app exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"the app was not healthy within {STARTUP_TIMEOUT_S:.0f} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def log_tail(self, chars: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+    def log_problems(self) -> list[str]:
+        """Log lines that report a failure (Traceback, Error, Exception)."""
+        if not self.log.exists():
+            return []
+        lines = self.log.read_text(errors="replace").splitlines()
+        return [line for line in lines if any(word in line for word in LOG_PROBLEMS)]
