@@ -163,18 +163,15 @@ def _cards(page: views.RepPage) -> None:
 
 def _trend(page: views.RepPage) -> None:
     sc = page.scorecard
-    with_goal = [m for m in sc.metrics if m.weekly_goal and m.metric in page.trends] or [
-        m for m in sc.metrics if m.metric in page.trends
-    ]
-    if not with_goal:
+    if not page.trend_metrics:
         return
     st.subheader("Week by week")
     labels = {m.metric: m.label for m in sc.metrics}
     choice = st.segmented_control(
-        "Metric", [m.metric for m in with_goal], default=with_goal[0].metric, format_func=labels.__getitem__, key="trend_metric"
+        "Metric", page.trend_metrics, default=page.trend_metrics[0], format_func=labels.__getitem__, key="trend_metric"
     )
-    chosen = choice if choice in page.trends else with_goal[0].metric
-    st.vega_lite_chart(page.trends[chosen], theme=None)
+    chosen = choice if choice in page.trend_metrics else page.trend_metrics[0]
+    st.vega_lite_chart(views.rep_trend(store, sc.rep.slug, sc.as_of, chosen), theme=None)
 
 
 def _ratio_value(value: float | None, fmt: str) -> str:

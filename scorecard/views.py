@@ -29,7 +29,7 @@ class RepPage:
 
     scorecard: scores.RepScorecard
     sparklines: dict[str, charts.VegaSpec]  # metric -> spec; metrics with no history have none
-    trends: dict[str, charts.VegaSpec]  # metric -> weekly actual vs goal
+    trend_metrics: list[str]  # the metrics offered in the week-by-week chart, the default first
     standings: list[contests.RepStanding]
 
 
@@ -59,21 +59,39 @@ def _freshness_text(store: Store, now_utc: datetime) -> str:
     return str(data_freshness(store, now_utc).text)
 
 
+def rep_trend(store: Store, slug: str, as_of: datetime, metric: str) -> charts.VegaSpec:
+    """The rep's weekly actual against goal for one metric (built when first shown)."""
+    return cached(store, _build_rep_trend, slug, as_of, metric)
+
+
 def _build_rep_page(store: Store, slug: str, as_of: datetime) -> RepPage:
     sc = cached(store, scores.rep_scorecard, slug, as_of)
-    catalog = cached(store, load_catalog)
-    currency = cached(store, load_settings).currency
     sparklines = {m.metric: charts.sparkline_spec(m.trend, status=m.status) for m in sc.metrics if any(m.trend)}
-    trends = {}
-    for m in sc.metrics:
-        frame = sc.weekly_trend.filter(sc.weekly_trend["metric"] == m.metric)
-        if frame.is_empty():
-            continue
-        metric = catalog.metrics.get(m.metric)
-        unit = metric.unit if metric and metric.measure == "count" else currency
-        trends[m.metric] = charts.trend_spec(frame, metric_label=m.label, unit=unit)
-    standings = cached(store, contests.standings_for_rep, sc.rep.rep_id, as_of)
-    return RepPage(sc, sparklines, trends, standings)
+    charted = set(sc.weekly_trend.get_column("metric").unique().to_list())
+    with_data = [m for m in sc.metrics if m.metric in charted]
+    # The metrics the rep has goals for; every charted one when there are no goals yet.
+    trend_metrics = [m.metric for m in with_data if m.weekly_goal] or [m.metric for m in with_data]
+    standings = _standings_for(store, sc.rep.rep_id, as_of)
+    page = RepPage(sc, sparklines, trend_metrics, standings)
+    if trend_metrics:
+        rep_trend(store, slug, as_of, trend_metrics[0])
+    return page
+
+
+def _build_rep_trend(store: Store, slug: str, as_of: datetime, metric_key: str) -> charts.VegaSpec:
+    sc = cached(store, scores.rep_scorecard, slug, as_of)
+    metric = cached(store, load_catalog).metrics.get(metric_key)
+    unit = metric.unit if metric and metric.measure == "count" else cached(store, load_settings).currency
+    label = next((m.label for m in sc.metrics if m.metric == metric_key), metric_key)
+    frame = sc.weekly_trend.filter(sc.weekly_trend["metric"] == metric_key)
+    return charts.trend_spec(frame, metric_label=label, unit=unit)
+
+
+def _standings_for(store: Store, rep_id: int, as_of: datetime) -> list[contests.RepStanding]:
+    """A rep's contest standings; with no contest running (the usual case) no query per rep."""
+    if not running_standings(store, as_of):
+        return []
+    return cached(store, contests.standings_for_rep, rep_id, as_of)
 
 
 def team_view(store: Store, as_of: datetime, team: str | None) -> scores.TeamView:
