@@ -14,6 +14,7 @@ others wait for that result instead of racing to repeat the work.
 from __future__ import annotations
 
 import atexit
+import gc
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -103,9 +104,16 @@ class ViewCache:
 
 
 _cache = ViewCache()
-# Views may hold query results that reference the store's connection: drop
-# them before the stores close at exit (exit handlers run last-registered first).
-atexit.register(_cache.clear)
+
+
+@atexit.register
+def _release_at_exit() -> None:
+    """Views may hold query results that reference a store's connection: free them before the stores close.
+
+    Exit handlers run last-registered first, so this runs before the store's own.
+    """
+    _cache.clear()
+    gc.collect()
 
 
 def cached(store: Store, fn: Callable[..., T], *args: Hashable, **kwargs: Hashable) -> T:
