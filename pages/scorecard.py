@@ -113,19 +113,21 @@ def _badge_text(m: scores.MetricScore, off_all_period: bool) -> str:
     return charts.status_label(m.status)
 
 
+BADGE_COLORS = {"on_pace": "green", "at_risk": "orange", "behind": "red"}
+
+
+def _card_head(m: scores.MetricScore, off_all_period: bool) -> str:
+    """'**Meetings** :orange-badge[:material/warning: At risk]': the label and its status badge, one element."""
+    color = BADGE_COLORS.get(charts.status_key(m.status), "gray")
+    return f"**{ui.escape_md(m.label)}** &nbsp; :{color}-badge[{ui.status_icon(m.status)} {_badge_text(m, off_all_period)}]"
+
+
 def _card(m: scores.MetricScore, off_all_period: bool, sparkline: charts.VegaSpec | None) -> None:
+    # Every element costs each open page a message on every update: a card keeps to a few.
     metric = catalog.metrics.get(m.metric)
     key = charts.status_key(m.status)
     with st.container(border=True, key=f"card-{key}-{m.metric}"):
-        head, badge = st.columns([1, 1], vertical_alignment="center")
-        head.markdown(f"**{m.label}**")
-        with badge:
-            st.badge(
-                _badge_text(m, off_all_period),
-                icon=ui.status_icon(m.status),
-                color={"on_pace": "green", "at_risk": "orange", "behind": "red"}.get(key, "gray"),
-                width="content",
-            )
+        st.markdown(_card_head(m, off_all_period))
         value = ui.fmt_value(m.actual, metric, settings.currency) if metric else ui.fmt_number(m.actual, decimals=1)
         st.metric(m.label, value, label_visibility="collapsed")
         if m.goal is not None:
@@ -188,16 +190,15 @@ def _ratios(sc: scores.RepScorecard) -> None:
     cols = st.columns(min(4, len(sc.ratios)))
     for i, r in enumerate(sc.ratios):
         with cols[i % len(cols)], st.container(border=True):
+            team = _ratio_value(r.team_value, r.format)
             delta = None
             if r.rep_value is not None and r.team_value is not None:
                 gap = r.rep_value - r.team_value
-                delta = (
-                    f"{ui.fmt_money(gap, settings.currency)} vs team"
-                    if r.format == "currency"
-                    else f"{gap * 100:+.0f} pts vs team"
-                )
+                vs = ui.fmt_money(gap, settings.currency) if r.format == "currency" else f"{gap * 100:+.0f} pts"
+                delta = f"{vs} vs team ({team})"
             st.metric(r.label, _ratio_value(r.rep_value, r.format), delta=delta)
-            st.caption(f"Team: {ui.escape_md(_ratio_value(r.team_value, r.format))}")
+            if delta is None:
+                st.caption(f"Team: {ui.escape_md(team)}")
 
 
 def _contest_standings(page: views.RepPage) -> None:
