@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from scorecard.rollups import sync_week_start
 from scorecard.store import Store
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -131,3 +132,5 @@ def save_settings(store: Store, settings: TeamSettings) -> None:
                 "INSERT OR REPLACE INTO settings VALUES (?, ?)",
                 [f.name, json.dumps(_encode(getattr(settings, f.name)))],
             )
+        # Weekly rollups are cut on the week-start day: re-cut them in this same transaction.
+        sync_week_start(cur, settings.week_start)
