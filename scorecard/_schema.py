@@ -144,6 +144,7 @@ MIGRATIONS: list[list[str]] = [
                   sum(d.n), sum(d.amount)
            FROM daily_rollups d,
                 (SELECT CAST(value AS INTEGER) AS week_start FROM meta WHERE key = 'weekly_rollups_week_start') w
-           GROUP BY ALL""",
+           GROUP BY ALL
+           ORDER BY 2, 1""",
     ],
 ]

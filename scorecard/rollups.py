@@ -119,6 +119,7 @@ def rebuild_weekly_rollups(cur: duckdb.DuckDBPyConnection) -> None:
         INSERT INTO weekly_rollups
         SELECT rep_id, {week_start_sql("day")} AS week_start, metric, sum(n), sum(amount)
         FROM daily_rollups GROUP BY ALL
+        ORDER BY week_start, rep_id  -- week order keeps reads of a few weeks to a few row groups
         """,
         [week_start],
     )
@@ -164,6 +165,7 @@ def _refresh_touched_weeks(cur: duckdb.DuckDBPyConnection) -> None:
         ) d
         SEMI JOIN _touched_rep_weeks USING (rep_id, week_start)
         GROUP BY ALL
+        ORDER BY week_start, rep_id
         """,
         [week_start, bounds[0], bounds[1]],
     )

@@ -36,10 +36,10 @@ class TeamSettings:
     holiday_country: str | None = "US"
     holiday_subdivision: str | None = None
     custom_holidays: tuple[date, ...] = ()
-    # Pace thresholds (DESIGN.md: Status).
+    # Pace thresholds (docs/pace.md, "Status").
     on_pace_at: float = 1.0
     at_risk_from: float = 0.8
-    # Team gap rule (DESIGN.md: Team gap).
+    # Team gap rule (docs/team-gaps.md).
     team_gap_pace_below: float = 0.9
     team_gap_share_behind: float = 2 / 3
     # Red flags: consecutive completed weeks missed.
