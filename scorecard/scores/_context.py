@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -75,6 +75,21 @@ _contexts: weakref.WeakKeyDictionary[Store, Context] = weakref.WeakKeyDictionary
 _contexts_lock = threading.Lock()
 
 
+_GOALS: dict[str, type[pl.DataType]] = {
+    "rep_id": pl.Int32,
+    "metric": pl.String,
+    "weekly_goal": pl.Float64,
+    "effective_from": pl.Date,
+    "source": pl.String,
+}
+_PTO: dict[str, type[pl.DataType]] = {"rep_id": pl.Int32, "day": pl.Date}
+
+
+def _small_frame(store: Store, sql: str, schema: Mapping[str, type[pl.DataType]]) -> pl.DataFrame:
+    """A small table as a frame: built from plain rows, cheaper than Arrow for a few hundred."""
+    return pl.DataFrame(store.fetchall(sql), schema=schema, orient="row")
+
+
 def context(store: Store) -> Context:
     """The team context for the store's current data version (cached)."""
     version = store.data_version()
@@ -91,10 +106,8 @@ def context(store: Store) -> Context:
             "display_name", "rep_id"
         ),
         # (rep_id, metric, effective_from) is the goals table's key: one row each.
-        goal_rows=store.frame(
-            "SELECT rep_id, metric, weekly_goal, effective_from, source FROM goals ORDER BY effective_from"
-        ),
-        pto=store.frame("SELECT rep_id, day FROM pto"),
+        goal_rows=_small_frame(store, "SELECT rep_id, metric, weekly_goal, effective_from, source FROM goals", _GOALS),
+        pto=_small_frame(store, "SELECT rep_id, day FROM pto", _PTO),
         weeks_rolled_up=store.scalar("SELECT value FROM meta WHERE key = ?", [WEEK_START_KEY])
         == str(settings.week_start),
     )

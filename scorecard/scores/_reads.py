@@ -61,32 +61,49 @@ def _rollup_sql(
     """The query behind `rollups` (start < cutoff), and its parameters."""
     weeks, days = _split(ctx, start, cutoff)
     who, who_params = scope.sql()
-    value = "CASE WHEN list_contains(?::VARCHAR[], metric) THEN amount ELSE n END"
+    value, value_params = _value_sql(ctx)
+    # Rollups hold catalog metrics only: filter on metric only when some are left out.
+    which, which_params = _in_sql("metric", wanted) if set(wanted) < set(ctx.catalog.metrics) else ("TRUE", [])
     parts: list[str] = []
     params: list[Any] = []
     if weeks is not None:
         parts.append(
             f"""
-            SELECT rep_id, week_start, metric, {value}::DOUBLE AS actual
+            SELECT rep_id, week_start, metric, ({value})::DOUBLE AS actual
             FROM weekly_rollups
-            WHERE week_start >= ? AND week_start < ? AND list_contains(?::VARCHAR[], metric) AND {who}
+            WHERE week_start >= ? AND week_start < ? AND {which} AND {who}
             """
         )
-        params += [ctx.amount_metrics, weeks[0], weeks[1], list(wanted), *who_params]
-    if days:
-        ranges = " OR ".join("(day >= ? AND day < ?)" for _ in days)
+        params += [*value_params, weeks[0], weeks[1], *which_params, *who_params]
+    for lo, hi in days:
+        # Loose days of one week (the usual case) share its start: no per-row bucketing.
+        one_week = week_of(lo, ctx) == week_of(hi - timedelta(days=1), ctx)
+        week, week_params = ("CAST(? AS DATE)", [week_of(lo, ctx)]) if one_week else (week_start_sql("day"), [ctx.settings.week_start])
         parts.append(
             f"""
-            SELECT rep_id, {week_start_sql("day")} AS week_start, metric, sum({value})::DOUBLE AS actual
+            SELECT rep_id, {week} AS week_start, metric, sum({value})::DOUBLE AS actual
             FROM daily_rollups
-            WHERE ({ranges}) AND list_contains(?::VARCHAR[], metric) AND {who}
+            WHERE day >= ? AND day < ? AND {which} AND {who}
             GROUP BY ALL
             """
         )
-        params += [ctx.settings.week_start, ctx.amount_metrics]
-        params += [bound for span in days for bound in span]
-        params += [list(wanted), *who_params]
+        params += [*week_params, *value_params, lo, hi, *which_params, *who_params]
     return " UNION ALL ".join(parts), params
+
+
+def _value_sql(ctx: Context) -> tuple[str, list[Any]]:
+    """A rollup row's actual: its amount for amount metrics, else its count."""
+    if not ctx.amount_metrics:
+        return "n", []
+    amounts, params = _in_sql("metric", ctx.amount_metrics)
+    return f"CASE WHEN {amounts} THEN amount ELSE n END", params
+
+
+def _in_sql(column: str, values: Sequence[str]) -> tuple[str, list[Any]]:
+    """`column IN (?, …)` with one bound parameter per value (`column` is a fixed identifier of ours)."""
+    if not values:
+        return "FALSE", []
+    return f"{column} IN ({', '.join('?' for _ in values)})", list(values)
 
 
 def _split(ctx: Context, start: date, cutoff: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
@@ -143,7 +160,7 @@ def day_events_between(
 
 
 def _day_events(store: Store, ctx: Context, day: date) -> pl.DataFrame:
-    """A whole day's events, one row per event and metric, sorted by time: occurred_at, rep_id, metric, actual."""
+    """A whole day's events, one row per event and metric, in time order: occurred_at, rep_id, metric, actual."""
 
     def read() -> pl.DataFrame:
         # One row per event: events rarely share a moment, so grouping them in
@@ -158,19 +175,16 @@ def _day_events(store: Store, ctx: Context, day: date) -> pl.DataFrame:
         )
         mapping, connects = _mapping(ctx)
         amount = pl.col("metric").is_in(ctx.amount_metrics)
-        return (
-            events.lazy()
-            .with_columns(connected=pl.col("outcome").is_in(connects))
-            .join(mapping.lazy(), on=["label", "connected"])
-            .select(
-                pl.col("occurred_at").cast(pl.Datetime("us")),
-                pl.col("rep_id").cast(pl.Int32),
-                "metric",
-                actual=pl.when(amount).then(pl.col("amount")).otherwise(pl.lit(1.0)),
-            )
-            .sort("occurred_at")
-            .collect()
+        mapped = events.with_columns(connected=pl.col("outcome").is_in(connects)).join(
+            mapping, on=["label", "connected"]
         )
+        # Eager steps: on a day's events, a lazy plan costs more to optimise than it saves.
+        return mapped.select(
+            pl.col("occurred_at").cast(pl.Datetime("us")),
+            pl.col("rep_id").cast(pl.Int32),
+            "metric",
+            actual=pl.when(amount).then(pl.col("amount")).otherwise(pl.lit(1.0)),
+        ).sort("occurred_at")
 
     return ctx.memoised(("day_events", day), read)
 
@@ -212,8 +226,7 @@ def team_totals(store: Store, ctx: Context, team: str, start: date, end: date) -
         if start >= end:
             return {}
         sql, params = _rollup_sql(ctx, Scope(team=team), start, end, tuple(ctx.catalog.metrics))
-        rows = store.fetchall(f"SELECT metric, sum(actual) FROM ({sql}) GROUP BY metric", params)
-        return {str(m): float(v) for m, v in rows}
+        return {str(m): float(v) for m, v in store.fetchall(f"SELECT metric, sum(actual) FROM ({sql}) GROUP BY metric", params)}
 
     return ctx.memoised(("team_totals", team, start, end), read)
 

@@ -28,6 +28,8 @@ class Scope:
 
     def sql(self) -> tuple[str, list[Any]]:
         """A condition on `rep_id` selecting this scope, and its parameters."""
+        if self.rep_ids is not None and len(self.rep_ids) == 1:
+            return "rep_id = ?", [self.rep_ids[0]]  # one rep: an equality the scan can prune on
         if self.rep_ids is not None:
             return "rep_id IN (SELECT unnest(?::INTEGER[]))", [list(self.rep_ids)]
         return (

@@ -122,13 +122,7 @@ def _history(
     if cached is not None:
         return cached
     cells = week_cells(store, ctx, scope, weeks, as_of, with_goals_only=True) if reps.height else _no_cells()
-    firsts = first_weeks_in(store, ctx, weeks[0].start, weeks[-1].end + timedelta(days=1))
-    done = (
-        cells.lazy()
-        .join(firsts.lazy(), on="rep_id", how="inner")
-        .filter(pl.col("period_start") >= pl.col("first_week"))
-        .collect()
-    )
+    done = _since_first_week(cells, first_weeks_in(store, ctx, weeks[0].start, weeks[-1].end + timedelta(days=1)))
     lead = [m for m in scored if ctx.catalog.metrics[m].is_lead]
     history = _History(
         flags=_flags(ctx, done, weeks, lead),
@@ -137,6 +131,20 @@ def _history(
     )
     result: _History = ctx.remember(key, history)
     return result
+
+
+def _since_first_week(cells: pl.DataFrame, firsts: pl.DataFrame) -> pl.DataFrame:
+    """The cells from each rep's first week with data on (none for reps without data)."""
+    start = cells.get_column("period_start").min() if cells.height else None
+    late = firsts.filter(pl.col("first_week") > start) if start is not None else firsts
+    if late.is_empty():
+        # Every rep with data has it from the first week shown: only reps without any drop out.
+        return cells.filter(pl.col("rep_id").is_in(firsts.get_column("rep_id").implode()))
+    return (
+        cells.join(firsts, on="rep_id", how="inner")
+        .filter(pl.col("period_start") >= pl.col("first_week"))
+        .drop("first_week")
+    )
 
 
 def _no_cells() -> pl.DataFrame:
