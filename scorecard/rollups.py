@@ -152,7 +152,8 @@ def _refresh_touched_weeks(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute("DROP TABLE _touched_rep_weeks")
         return
     cur.execute(
-        "DELETE FROM weekly_rollups w USING _touched_rep_weeks t WHERE w.rep_id = t.rep_id AND w.week_start = t.week_start"
+        "DELETE FROM weekly_rollups w USING _touched_rep_weeks t "
+        "WHERE w.rep_id = t.rep_id AND w.week_start = t.week_start"
     )
     # The day range first, so only those weeks' daily rows are bucketed and matched.
     cur.execute(

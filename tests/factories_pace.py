@@ -37,7 +37,14 @@ KINDS = [
 WEIGHTS = [6, 4, 2, 3, 2, 1, 1, 2]
 FIRST_DAY = date(2026, 9, 7)  # a Monday; eleven full weeks before the week of 2026-11-23
 LAST_DAY = date(2026, 11, 28)
-TEAMS = {"Ana Lopez": "Sales", "Bo Chen": "Sales", "Cy Diaz": "Sales", "Di Evans": "Sales", "Ed Fox": "East", "Flo Gray": "East"}
+TEAMS = {
+    "Ana Lopez": "Sales",
+    "Bo Chen": "Sales",
+    "Cy Diaz": "Sales",
+    "Di Evans": "Sales",
+    "Ed Fox": "East",
+    "Flo Gray": "East",
+}
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,8 @@ class Recompute:
             for r in store.fetchall("SELECT rep_id, slug, display_name, team, active FROM reps")
         }
         self.goal_rows: dict[tuple[int, str], list[tuple[date, float | None]]] = defaultdict(list)
-        for rep_id, metric, goal, since in store.fetchall("SELECT rep_id, metric, weekly_goal, effective_from FROM goals"):
+        goals = store.fetchall("SELECT rep_id, metric, weekly_goal, effective_from FROM goals")
+        for rep_id, metric, goal, since in goals:
             self.goal_rows[(int(rep_id), metric)].append((since, goal))
         self.pto: dict[int, set[date]] = defaultdict(set)
         for rep_id, day in store.fetchall("SELECT rep_id, day FROM pto"):

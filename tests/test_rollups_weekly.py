@@ -84,8 +84,9 @@ def test_the_migration_builds_weeks_from_existing_daily_rollups(tmp_path: object
     con.execute("INSERT INTO schema_version VALUES (1, current_timestamp::TIMESTAMP)")
     con.execute("INSERT INTO settings VALUES ('week_start', '6')")
     con.execute(
-        "INSERT INTO daily_rollups VALUES (1, DATE '2026-10-17', 'meetings', 2, 0), (1, DATE '2026-10-18', 'meetings', 3, 0),"
-        " (1, DATE '2026-10-24', 'meetings', 1, 0), (2, DATE '2026-10-20', 'deals_won', 1, 1250.5)"
+        "INSERT INTO daily_rollups VALUES (1, DATE '2026-10-17', 'meetings', 2, 0),"
+        " (1, DATE '2026-10-18', 'meetings', 3, 0), (1, DATE '2026-10-24', 'meetings', 1, 0),"
+        " (2, DATE '2026-10-20', 'deals_won', 1, 1250.5)"
     )
     con.close()
     with Store(path) as store:

@@ -52,7 +52,8 @@ def check_scorecards(store: Store, truth: Recompute, as_of: datetime) -> None:
         sc = rep_scorecard(store, info["slug"], as_of)
         period = truth.week(as_of.date())
         wt = truth.hours(rep_id, period, as_of)
-        assert (sc.working_time.available_hours, sc.working_time.elapsed_hours) == (wt.available_hours, wt.elapsed_hours)
+        hours = (sc.working_time.available_hours, sc.working_time.elapsed_hours)
+        assert hours == (wt.available_hours, wt.elapsed_hours)
         for m in sc.metrics:
             want = truth.cell(rep_id, m.metric, period, as_of)
             exact = truth.catalog.metrics[m.metric].measure == "count"

@@ -69,7 +69,8 @@ def test_reps_with_goal_follows_the_goal_rule(store: Store) -> None:
         assert set(grid.get_column("rep_id").to_list()) == with_goal
     bo_now = weekly_goals(store, catalog, date(2026, 10, 25)).filter(pl.col("rep_id") == bo)
     assert bo_now.select("metric", "weekly_goal", "source").rows() == [("meetings", 3.0, "manual")]
-    cy_now = dict(weekly_goals(store, catalog, date(2026, 10, 25)).filter(pl.col("rep_id") == cy).select("metric", "source").rows())
+    cy_goals = weekly_goals(store, catalog, date(2026, 10, 25)).filter(pl.col("rep_id") == cy)
+    cy_now = dict(cy_goals.select("metric", "source").rows())
     assert cy_now["calls"] == "manual" and cy_now["meetings"] == "default"
 
 
@@ -102,5 +103,6 @@ def test_events_after_the_moment_never_count_in_contest_totals(store: Store) -> 
     add_activity(store, ana, [(datetime(2026, 10, 21, 14), "meetings"), (datetime(2026, 10, 23, 9), "meetings")])
     totals = pace.actual_totals(store, "meetings", date(2026, 10, 19), date(2026, 10, 25), datetime(2026, 10, 21, 13))
     assert totals == {ana: 2.0}
-    assert pace.actual_totals(store, "meetings", date(2026, 10, 19), date(2026, 10, 20), datetime(2026, 10, 30)) == {ana: 1.0}
+    later = datetime(2026, 10, 30)
+    assert pace.actual_totals(store, "meetings", date(2026, 10, 19), date(2026, 10, 20), later) == {ana: 1.0}
     assert pace.actual_totals(store, "meetings", date(2026, 10, 19), date(2026, 10, 25), datetime(2026, 10, 18)) == {}

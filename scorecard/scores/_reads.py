@@ -1,9 +1,8 @@
 """Reads for the scores: rollups by rep and week, a day's events, team totals, first weeks.
 
 Whole weeks are read from the weekly rollups (one row per rep, week and
-metric); days at the edges of a range, or around a period start inside a
-week, from the daily rollups. Every read is memoised per data version under
-a key only this module builds.
+metric), the loose days at either end of a range from the daily rollups.
+Every read is memoised per data version under a key only this module builds.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ _WEEK = timedelta(days=7)
 ACTUAL_SCHEMA = {"rep_id": pl.Int32, "week_start": pl.Date, "metric": pl.String, "actual": pl.Float64}
 
 
-def week_of(day: date, ctx: Context) -> date:
+def _week_start(day: date, ctx: Context) -> date:
     """The first day of the team's week holding `day`."""
     return day - timedelta(days=(day.weekday() - ctx.settings.week_start) % 7)
 
@@ -39,8 +38,8 @@ def rollups(
     """Rollups of days [start, cutoff) per rep and week, for the reps in `scope` and the metrics `wanted`.
 
     Returns rep_id, week_start, metric, actual (the amount for amount
-    metrics, else the count). A key may appear twice (whole weeks and loose
-    days are read apart): callers sum.
+    metrics, else the count), one row per key: whole weeks and the loose days
+    at either end fall in different weeks.
     """
     key = ("rollups", scope, start, cutoff, wanted)
     return ctx.memoised(key, lambda: _read_rollups(store, ctx, scope, start, cutoff, wanted))
@@ -76,9 +75,7 @@ def _rollup_sql(
         )
         params += [*value_params, weeks[0], weeks[1], *which_params, *who_params]
     for lo, hi in days:
-        # Loose days of one week (the usual case) share its start: no per-row bucketing.
-        one_week = week_of(lo, ctx) == week_of(hi - timedelta(days=1), ctx)
-        week, week_params = ("CAST(? AS DATE)", [week_of(lo, ctx)]) if one_week else (week_start_sql("day"), [ctx.settings.week_start])
+        week, week_params = _bucket_sql(ctx, lo, hi)
         parts.append(
             f"""
             SELECT rep_id, {week} AS week_start, metric, sum({value})::DOUBLE AS actual
@@ -89,6 +86,14 @@ def _rollup_sql(
         )
         params += [*week_params, *value_params, lo, hi, *which_params, *who_params]
     return " UNION ALL ".join(parts), params
+
+
+def _bucket_sql(ctx: Context, lo: date, hi: date) -> tuple[str, list[Any]]:
+    """SQL for the start of each daily row's week, for days [lo, hi), and its parameters."""
+    if _week_start(lo, ctx) == _week_start(hi - timedelta(days=1), ctx):
+        # Loose days of one week (the usual case) share its start: no per-row bucketing.
+        return "CAST(? AS DATE)", [_week_start(lo, ctx)]
+    return week_start_sql("day"), [ctx.settings.week_start]
 
 
 def _value_sql(ctx: Context) -> tuple[str, list[Any]]:
@@ -112,7 +117,7 @@ def _split(ctx: Context, start: date, cutoff: date) -> tuple[tuple[date, date] |
     Without weekly rollups on the team's week (never, once the setting is
     saved), everything is read as days.
     """
-    first, end = week_of(start - timedelta(days=1), ctx) + _WEEK, week_of(cutoff, ctx)
+    first, end = _week_start(start - timedelta(days=1), ctx) + _WEEK, _week_start(cutoff, ctx)
     if not ctx.weeks_rolled_up or first >= end:
         return None, [(start, cutoff)]
     days = [(start, first)] if start < first else []
@@ -152,7 +157,7 @@ def day_events_between(
         .agg(pl.col("actual").sum())
         .select(
             "rep_id",
-            week_start=pl.lit(week_of(day, ctx)),
+            week_start=pl.lit(_week_start(day, ctx)),
             metric="metric",
             actual="actual",
         )
@@ -207,8 +212,8 @@ def _mapping(ctx: Context) -> tuple[pl.DataFrame, list[str]]:
             for is_connect, outcome in outcomes
             for metric in catalog.metrics_for(label, outcome)
         ]
-        frame = pl.DataFrame(rows, schema={"label": pl.String, "connected": pl.Boolean, "metric": pl.String}, orient="row")
-        return frame, connects
+        schema = {"label": pl.String, "connected": pl.Boolean, "metric": pl.String}
+        return pl.DataFrame(rows, schema=schema, orient="row"), connects
 
     return ctx.memoised(("mapping",), build)
 
@@ -226,13 +231,14 @@ def team_totals(store: Store, ctx: Context, team: str, start: date, end: date) -
         if start >= end:
             return {}
         sql, params = _rollup_sql(ctx, Scope(team=team), start, end, tuple(ctx.catalog.metrics))
-        return {str(m): float(v) for m, v in store.fetchall(f"SELECT metric, sum(actual) FROM ({sql}) GROUP BY metric", params)}
+        rows = store.fetchall(f"SELECT metric, sum(actual) FROM ({sql}) GROUP BY metric", params)
+        return {str(metric): float(total) for metric, total in rows}
 
     return ctx.memoised(("team_totals", team, start, end), read)
 
 
 def first_weeks_in(store: Store, ctx: Context, start: date, end: date) -> pl.DataFrame:
-    """rep_id, first_week: each rep's first week with recorded activity, as far as weeks start..end (exclusive) can tell.
+    """rep_id, first_week: each rep's first week with data, as far as weeks start..end (exclusive) can tell.
 
     Weeks before a rep's data begins are not misses: the rep was not here
     yet, or their history was never uploaded. A rep with any data before
@@ -242,7 +248,7 @@ def first_weeks_in(store: Store, ctx: Context, start: date, end: date) -> pl.Dat
 
     def read() -> pl.DataFrame:
         inside = _firsts(store, ctx, start, end)
-        firsts = {int(rep_id): week_of(day, ctx) for rep_id, day in inside.iter_rows()}
+        firsts = {int(rep_id): _week_start(day, ctx) for rep_id, day in inside.iter_rows()}
         unsure = [r for r in ctx.reps.get_column("rep_id").to_list() if firsts.get(r, end) > start]
         if unsure:
             older = store.fetchall(
@@ -260,8 +266,11 @@ def first_weeks_in(store: Store, ctx: Context, start: date, end: date) -> pl.Dat
 
 def _firsts(store: Store, ctx: Context, start: date, end: date) -> pl.DataFrame:
     """rep_id, first_day: each rep's first day (or week start) with data in [start, end)."""
-    if ctx.weeks_rolled_up and start == week_of(start, ctx) and end == week_of(end, ctx):
-        sql = "SELECT rep_id, min(week_start) FROM weekly_rollups WHERE week_start >= ? AND week_start < ? GROUP BY rep_id"
+    if ctx.weeks_rolled_up and start == _week_start(start, ctx) and end == _week_start(end, ctx):
+        sql = (
+            "SELECT rep_id, min(week_start) FROM weekly_rollups "
+            "WHERE week_start >= ? AND week_start < ? GROUP BY rep_id"
+        )
     else:
         sql = "SELECT rep_id, min(day) FROM daily_rollups WHERE day >= ? AND day < ? GROUP BY rep_id"
     return store.frame(sql, [start, end])
@@ -271,7 +280,10 @@ def weeks_with_data(store: Store, ctx: Context, scope: Scope, weeks: Sequence[da
     """rep_id, week_start: the reps in `scope` with any recorded activity in each of the weeks starting on `weeks`."""
     who, who_params = scope.sql()
     if ctx.weeks_rolled_up:
-        sql = f"SELECT DISTINCT rep_id, week_start FROM weekly_rollups WHERE list_contains(?::DATE[], week_start) AND {who}"
+        sql = (
+            "SELECT DISTINCT rep_id, week_start FROM weekly_rollups "
+            f"WHERE list_contains(?::DATE[], week_start) AND {who}"
+        )
         params: list[Any] = [list(weeks), *who_params]
     else:
         sql = (

@@ -28,28 +28,30 @@ import polars as pl
 
 from scorecard.calendar import Period, WorkingTime, team_working_days, working_time
 from scorecard.catalog import Catalog
-from scorecard.scores import _reads
 from scorecard.scores._context import Context, context
 from scorecard.scores._reads import ACTUAL_SCHEMA, day_events_between, rollups
+from scorecard.scores._reads import weeks_with_data as _weeks_with_data
 from scorecard.scores._reps import Scope, scope_ids
 from scorecard.settings import TeamSettings
 from scorecard.store import Store
 
 __all__ = [
-    "Scope",
+    # For everyone (store level): contests, goals, the command line.
     "actual_totals",
+    "goals_in_force",
+    "period_scores",
+    "score",
+    "status_of",
+    "weeks_with_data",
+    # For the scores package (on its per-version context).
+    "Scope",
     "actuals",
     "goals_for",
-    "goals_in_force",
     "last_working_day",
-    "period_scores",
     "pto_in",
     "reps_with_goal",
-    "score",
     "scored_cells",
-    "status_of",
     "week_cells",
-    "weeks_with_data",
 ]
 
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
@@ -447,4 +449,4 @@ def weeks_with_data(store: Store, rep_ids: Iterable[int], weeks: Sequence[date])
     or their history was never uploaded.
     """
     ctx = context(store)
-    return _reads.weeks_with_data(store, ctx, Scope(rep_ids=tuple(sorted(set(rep_ids)))), weeks)
+    return _weeks_with_data(store, ctx, Scope(rep_ids=tuple(sorted(set(rep_ids)))), weeks)

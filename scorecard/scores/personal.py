@@ -139,7 +139,10 @@ def _cells(store: Store, ctx: Context, who: Rep, period: Period, weeks: list[Per
     mine = Scope(rep_ids=(who.rep_id,))
     got = actuals(store, ctx, Scope(team=who.team), period.start, period.end, as_of, focus=who.rep_id)
     # One row per rep and metric: a week has one already, a longer period one per week.
-    team_now = got.drop("week_start") if period.kind == "week" else got.group_by("rep_id", "metric").agg(pl.col("actual").sum())
+    if period.kind == "week":
+        team_now = got.drop("week_start")
+    else:
+        team_now = got.group_by("rep_id", "metric").agg(pl.col("actual").sum())
     now = scored_cells(ctx, _every_metric(ctx, team_now, who, period), me, [period], as_of, scope=mine)
     if period.kind == "week":
         current = now.filter(pl.col("counted") | pl.col("weekly_goal").is_not_null())
@@ -153,9 +156,9 @@ def _cells(store: Store, ctx: Context, who: Rep, period: Period, weeks: list[Per
 
 def _every_metric(ctx: Context, team_now: pl.DataFrame, who: Rep, period: Period) -> pl.DataFrame:
     """The rep's actuals in the period, a row for every metric (`counted`: any activity recorded)."""
-    grid = pl.DataFrame(
-        {"metric": list(ctx.catalog.metrics)}, schema={"metric": pl.String}
-    ).with_columns(rep_id=pl.lit(who.rep_id, dtype=pl.Int32), period_start=pl.lit(period.start, dtype=pl.Date))
+    grid = pl.DataFrame({"metric": list(ctx.catalog.metrics)}, schema={"metric": pl.String}).with_columns(
+        rep_id=pl.lit(who.rep_id, dtype=pl.Int32), period_start=pl.lit(period.start, dtype=pl.Date)
+    )
     own = team_now.filter(pl.col("rep_id") == who.rep_id).select("metric", "actual")
     return grid.join(own, on="metric", how="left").select(
         "rep_id",
