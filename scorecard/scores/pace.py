@@ -270,27 +270,36 @@ def hours_for(ctx: Context, rep_ids: pl.Series, periods: Sequence[Period], as_of
     settings = ctx.settings
     team = pl.DataFrame(
         [(p.start, *_hours(working_time(p, as_of, settings))) for p in periods],
-        schema={"period_start": pl.Date, "available": pl.Float64, "elapsed": pl.Float64},
+        schema=_HOURS_SCHEMA,
         orient="row",
     )
     base = pl.DataFrame({"rep_id": rep_ids.cast(pl.Int32)}).join(team, how="cross")
-    first, last = min(p.start for p in periods), max(p.end for p in periods)
-    pto = ctx.pto.filter(pl.col("day").is_between(first, last) & pl.col("rep_id").is_in(rep_ids.implode()))
-    if pto.is_empty():
+    away = _pto_by_rep(ctx)
+    own_rows = [
+        (rep_id, p.start, *_hours(working_time(p, as_of, settings, mine)))
+        for rep_id in away.keys() & set(rep_ids.to_list())
+        for p in periods
+        if (mine := {d for d in away[rep_id] if p.contains(d)})
+    ]
+    if not own_rows:
         return base
-    own_rows = []
-    for rep_id, days in pto.group_by("rep_id").agg("day").iter_rows():
-        day_set = set(days)
-        for p in periods:
-            mine = {d for d in day_set if p.contains(d)}
-            if mine:
-                own_rows.append((int(rep_id), p.start, *_hours(working_time(p, as_of, settings, mine))))
-    own = pl.DataFrame(
-        own_rows,
-        schema={"rep_id": pl.Int32, "period_start": pl.Date, "available": pl.Float64, "elapsed": pl.Float64},
-        orient="row",
-    )
+    own = pl.DataFrame(own_rows, schema={"rep_id": pl.Int32, **_HOURS_SCHEMA}, orient="row")
     return base.update(own, on=["rep_id", "period_start"])
+
+
+_HOURS_SCHEMA: dict[str, type[pl.DataType]] = {"period_start": pl.Date, "available": pl.Float64, "elapsed": pl.Float64}
+
+
+def _pto_by_rep(ctx: Context) -> dict[int, set[date]]:
+    """Each rep's PTO days (reps without any are absent), once per data version."""
+
+    def build() -> dict[int, set[date]]:
+        away: dict[int, set[date]] = {}
+        for rep_id, day in ctx.pto.iter_rows():
+            away.setdefault(int(rep_id), set()).add(day)
+        return away
+
+    return ctx.memoised(("pto_by_rep",), build)
 
 
 def _hours(wt: WorkingTime) -> tuple[float, float]:
@@ -299,8 +308,7 @@ def _hours(wt: WorkingTime) -> tuple[float, float]:
 
 def pto_in(ctx: Context, rep_id: int, period: Period) -> set[date]:
     """A rep's PTO days in a period."""
-    rows = ctx.pto.filter((pl.col("rep_id") == rep_id) & pl.col("day").is_between(period.start, period.end))
-    return set(rows.get_column("day").to_list())
+    return {d for d in _pto_by_rep(ctx).get(rep_id, ()) if period.contains(d)}
 
 
 def last_working_day(ctx: Context, period: Period, pto: set[date]) -> date | None:

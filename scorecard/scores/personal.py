@@ -143,48 +143,34 @@ def _cells(store: Store, ctx: Context, who: Rep, period: Period, weeks: list[Per
         team_now = got.drop("week_start")
     else:
         team_now = got.group_by("rep_id", "metric").agg(pl.col("actual").sum())
-    now = scored_cells(ctx, _every_metric(ctx, team_now, who, period), me, [period], as_of, scope=mine)
+    own_now = _every_metric(ctx, team_now, who, period)
+    # The completed weeks move with no as_of: their read is memoised (a whole-day moment after them).
+    after = datetime.combine(weeks[-1].start, time.min)
+    history = actuals(store, ctx, mine, weeks[0].start, weeks[-2].end, after).rename({"week_start": "period_start"})
     if period.kind == "week":
-        current = now.filter(pl.col("counted") | pl.col("weekly_goal").is_not_null())
+        # One scoring for every week; the period's zero rows (a row per metric) are cells only with a goal.
+        scored = scored_cells(ctx, pl.concat([history, own_now], how="diagonal"), me, weeks, as_of, scope=mine)
+        now = scored.filter(pl.col("period_start") == period.start)
+        in_weeks = scored.filter(pl.col("counted").fill_null(True) | pl.col("weekly_goal").is_not_null())
     else:
         week = weeks[-1]
-        in_week = actuals(store, ctx, mine, week.start, week.end, as_of)
-        current = scored_cells(ctx, _per_week(in_week), me, [week], as_of, scope=mine)
-    done = _completed_weeks(store, ctx, who, weeks[:-1], as_of)
-    return _Cells(weeks=pl.concat([done, current.select(done.columns)]), now=now, team_now=team_now)
+        this_week = actuals(store, ctx, mine, week.start, week.end, as_of).rename({"week_start": "period_start"})
+        in_weeks = scored_cells(ctx, pl.concat([history, this_week]), me, weeks, as_of, scope=mine)
+        now = scored_cells(ctx, own_now, me, [period], as_of, scope=mine)
+    return _Cells(weeks=in_weeks, now=now, team_now=team_now)
 
 
 def _every_metric(ctx: Context, team_now: pl.DataFrame, who: Rep, period: Period) -> pl.DataFrame:
     """The rep's actuals in the period, a row for every metric (`counted`: any activity recorded)."""
-    grid = pl.DataFrame({"metric": list(ctx.catalog.metrics)}, schema={"metric": pl.String}).with_columns(
-        rep_id=pl.lit(who.rep_id, dtype=pl.Int32), period_start=pl.lit(period.start, dtype=pl.Date)
-    )
+    metrics = pl.DataFrame({"metric": list(ctx.catalog.metrics)}, schema={"metric": pl.String})
     own = team_now.filter(pl.col("rep_id") == who.rep_id).select("metric", "actual")
-    return grid.join(own, on="metric", how="left").select(
-        "rep_id",
-        "period_start",
-        "metric",
+    return metrics.join(own, on="metric", how="left").select(
+        rep_id=pl.lit(who.rep_id, dtype=pl.Int32),
+        period_start=pl.lit(period.start, dtype=pl.Date),
+        metric="metric",
         actual=pl.col("actual").fill_null(0.0),
         counted=pl.col("actual").is_not_null(),
     )
-
-
-def _per_week(got: pl.DataFrame) -> pl.DataFrame:
-    return got.rename({"week_start": "period_start"})
-
-
-def _completed_weeks(store: Store, ctx: Context, who: Rep, weeks: list[Period], as_of: datetime) -> pl.DataFrame:
-    """The rep's scored completed weeks: nothing in them moves with as_of, so they are memoised per data version."""
-
-    def build() -> pl.DataFrame:
-        me = pl.Series("rep_id", [who.rep_id], dtype=pl.Int32)
-        mine = Scope(rep_ids=(who.rep_id,))
-        # As of the first moment after the last week: whole days only, every one of them rolled up.
-        after = datetime.combine(weeks[-1].end + timedelta(days=1), time.min)
-        got = actuals(store, ctx, mine, weeks[0].start, weeks[-1].end, after)
-        return scored_cells(ctx, _per_week(got), me, weeks, as_of, scope=mine)
-
-    return ctx.memoised(("rep_weeks", who.rep_id, weeks[0].start, weeks[-1].start), build)
 
 
 # -- pieces ----------------------------------------------------------------
