@@ -6,7 +6,8 @@ transaction through `store.write()`:
 
 - 1,000 active reps in one team (the worst case for team-wide figures);
 - daily rollups for every working day of `weeks` weeks (104, and 1,040 for the
-  10× history case), in day order as uploads would add them;
+  10× history case), in day order as uploads would add them, and the weekly
+  rollups ingest keeps beside them;
 - raw events for the last 4 weeks only (scores read events for the as-of day
   alone; older history is read from rollups);
 - goal overrides for 10% of reps and PTO for 5% of reps.
@@ -39,6 +40,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from scorecard.rollups import rebuild_weekly_rollups
 from scorecard.scores import rep_scorecard, team_view
 from scorecard.store import Store
 
@@ -106,6 +108,8 @@ def build(path: Path, *, reps: int = REPS, weeks: int = 104, as_of: datetime = A
             """,
             [SEED, events_from, as_of.date(), reps, SEED],
         )
+        # The weekly rollups, as ingest keeps them beside the daily ones.
+        rebuild_weekly_rollups(cur)
         cur.execute(
             "INSERT INTO goals (rep_id, metric, weekly_goal, effective_from, source) "
             "SELECT i, 'meetings', 3 + i % 4, ?, 'import' FROM range(1, ? + 1) t(i) WHERE i % 10 = 0",

@@ -124,4 +124,27 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (contest_id, rep_id)
         )""",
     ],
+    # 2: weekly rollups, the daily rollups summed per rep, week and metric, so
+    # scores read a week as one row instead of five to seven. Weeks start on
+    # the team's week-start day; meta records which day they were built for
+    # (scorecard.rollups keeps both in step with the daily rollups and the setting).
+    [
+        """CREATE TABLE weekly_rollups (
+            rep_id INTEGER NOT NULL,
+            week_start DATE NOT NULL,
+            metric VARCHAR NOT NULL,
+            n BIGINT NOT NULL,
+            amount DOUBLE NOT NULL
+        )""",
+        """INSERT INTO meta
+           SELECT 'weekly_rollups_week_start',
+                  CAST(coalesce((SELECT TRY_CAST(value AS INTEGER) FROM settings WHERE key = 'week_start'), 0) AS VARCHAR)""",
+        """INSERT INTO weekly_rollups
+           SELECT d.rep_id, d.day - CAST((isodow(d.day) - 1 - w.week_start + 7) % 7 AS INTEGER), d.metric,
+                  sum(d.n), sum(d.amount)
+           FROM daily_rollups d,
+                (SELECT CAST(value AS INTEGER) AS week_start FROM meta WHERE key = 'weekly_rollups_week_start') w
+           GROUP BY ALL
+           ORDER BY 2, 1""",
+    ],
 ]

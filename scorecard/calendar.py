@@ -125,7 +125,7 @@ class WorkingTime:
 
     @property
     def fraction(self) -> float | None:
-        """f in DESIGN.md: elapsed ÷ available; None while nothing is available."""
+        """The elapsed fraction f (docs/pace.md): elapsed ÷ available; None while nothing is available."""
         if self.available_hours <= 0:
             return None
         return self.elapsed_hours / self.available_hours

@@ -1,10 +1,9 @@
-"""Goals and PTO: effective-dated, so a change never rewrites past weeks.
+"""Goals and PTO: recorded effective-dated, so a change never rewrites past weeks.
 
-A weekly goal applies to a period when it is the latest one whose
-`effective_from` is on or before the period's last day: a goal changed on a
-Wednesday counts for that week, and weeks that ended before it keep theirs.
-A rep without a row of their own for a metric has the catalog's default goal
-(if the metric has one). A row with an empty goal means "no goal from then on".
+Which goal is in force for a period is the pace engine's rule
+(`scorecard.scores.pace`, docs/pace.md "Goals"): the latest row effective on
+or before the period's last day, else the catalog default; an empty goal
+means "no goal from then on".
 """
 
 from __future__ import annotations
@@ -78,39 +77,12 @@ def weekly_goals(store: Store, catalog: Catalog, period_end: date) -> pl.DataFra
 
     Columns: rep_id (i32), metric (str), weekly_goal (f64), source (str:
     default | manual | import | derived). Only (rep, metric) pairs that have a
-    goal are listed.
+    goal are listed. The rule is the pace engine's (docs/pace.md, "Goals").
     """
-    defaults = pl.DataFrame(
-        [(m.key, float(m.default_weekly_goal)) for m in catalog.metrics.values() if m.default_weekly_goal is not None],
-        schema={"metric": pl.String, "default_goal": pl.Float64},
-        orient="row",
-    )
-    reps = store.frame("SELECT rep_id FROM reps")
-    own = store.frame(
-        """
-        SELECT rep_id, metric, weekly_goal, source
-        FROM goals
-        WHERE effective_from <= ?
-        QUALIFY row_number() OVER (PARTITION BY rep_id, metric ORDER BY effective_from DESC, set_at DESC) = 1
-        """,
-        [period_end],
-    )
-    with_defaults = (
-        reps.join(defaults, how="cross")
-        .join(own, on=["rep_id", "metric"], how="left")
-        .with_columns(
-            weekly_goal=pl.when(pl.col("source").is_null()).then(pl.col("default_goal")).otherwise(pl.col("weekly_goal")),
-            source=pl.col("source").fill_null("default"),
-        )
-        .select("rep_id", "metric", "weekly_goal", "source")
-    )
-    # Metrics without a default that a manager gave a goal to (calls, lag metrics).
-    extra = own.join(defaults, on="metric", how="anti").select("rep_id", "metric", "weekly_goal", "source")
-    return (
-        pl.concat([with_defaults, extra.cast(with_defaults.schema)])
-        .filter(pl.col("weekly_goal").is_not_null())
-        .sort("rep_id", "metric")
-    )
+    # Imported here: the scores package imports the funnel, which imports this module.
+    from scorecard.scores.pace import goals_in_force
+
+    return goals_in_force(store, catalog, period_end)
 
 
 def goal_history(store: Store, rep_id: int) -> pl.DataFrame:

@@ -1,9 +1,15 @@
-"""Daily rollups: events counted per rep, day and metric.
+"""Daily and weekly rollups: events counted per rep, day (or week) and metric.
 
 They are rebuilt, never patched, for exactly the rep-days a change touched,
 inside the caller's transaction, so they can never drift from the events.
 Rebuilding (instead of adding deltas) also makes a mapping change re-map
 history: rebuild everything with the new catalog.
+
+Weekly rollups are the daily ones summed per rep and week, so a score reads a
+week as one row. A week starts on the team's week-start day, so they depend on
+that setting too: meta records the day they were built for, and
+`sync_week_start` rebuilds them (in the settings' own transaction) when the
+setting moves. Every rebuild of daily rows rebuilds the weeks holding them.
 """
 
 from __future__ import annotations
@@ -14,6 +20,16 @@ import polars as pl
 from scorecard.catalog import Catalog
 
 TOUCHED_TABLE = "_touched_rep_days"
+WEEK_START_KEY = "weekly_rollups_week_start"
+
+
+def week_start_sql(column: str) -> str:
+    """SQL for the first day of the week holding `column` (a DATE); binds one parameter, the week-start day.
+
+    `column` must be a fixed identifier from our own code, never input.
+    Python's weekday is isodow - 1; each day goes back to its week's start.
+    """
+    return f"{column} - CAST((isodow({column}) - 1 - ? + 7) % 7 AS INTEGER)"
 
 
 def _label_metrics(cur: duckdb.DuckDBPyConnection, catalog: Catalog, touched: bool) -> pl.DataFrame:
@@ -36,7 +52,8 @@ def refresh_rollups(cur: duckdb.DuckDBPyConnection, catalog: Catalog, *, touched
 
     With `touched=True`, only the rep-days listed in the temporary table
     `_touched_rep_days(rep_id INTEGER, day DATE)` are rebuilt (the caller fills
-    it, see `mark_touched`); otherwise every rollup is rebuilt.
+    it, see `mark_touched`), and the weeks holding them; otherwise every
+    rollup is rebuilt.
     """
     label_metrics = _label_metrics(cur, catalog, touched)
     cur.register("_label_metrics", label_metrics)
@@ -66,7 +83,10 @@ def refresh_rollups(cur: duckdb.DuckDBPyConnection, catalog: Catalog, *, touched
     finally:
         cur.unregister("_label_metrics")
     if touched:
+        _refresh_touched_weeks(cur)
         cur.execute(f"DROP TABLE IF EXISTS {TOUCHED_TABLE}")
+    else:
+        rebuild_weekly_rollups(cur)
 
 
 def mark_touched(cur: duckdb.DuckDBPyConnection, select_rep_days_sql: str, params: list[object] | None = None) -> None:
@@ -77,3 +97,77 @@ def mark_touched(cur: duckdb.DuckDBPyConnection, select_rep_days_sql: str, param
     """
     cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {TOUCHED_TABLE} (rep_id INTEGER, day DATE)")
     cur.execute(f"INSERT INTO {TOUCHED_TABLE} SELECT DISTINCT * FROM ({select_rep_days_sql})", params)
+
+
+# -- weekly ------------------------------------------------------------------
+
+
+def built_week_start(cur: duckdb.DuckDBPyConnection) -> int:
+    """The week-start day (0 = Monday) the weekly rollups are built for."""
+    row = cur.execute("SELECT value FROM meta WHERE key = ?", [WEEK_START_KEY]).fetchone()
+    if row is None:  # only before migration 2, which always records it
+        raise LookupError("weekly rollups are missing; the database needs its migrations")
+    return int(row[0])
+
+
+def rebuild_weekly_rollups(cur: duckdb.DuckDBPyConnection) -> None:
+    """Recount every weekly rollup from the daily ones, inside the caller's transaction."""
+    week_start = built_week_start(cur)
+    cur.execute("DELETE FROM weekly_rollups")
+    cur.execute(
+        f"""
+        INSERT INTO weekly_rollups
+        SELECT rep_id, {week_start_sql("day")} AS week_start, metric, sum(n), sum(amount)
+        FROM daily_rollups GROUP BY ALL
+        ORDER BY week_start, rep_id  -- week order keeps reads of a few weeks to a few row groups
+        """,
+        [week_start],
+    )
+
+
+def sync_week_start(cur: duckdb.DuckDBPyConnection, week_start: int) -> None:
+    """Rebuild the weekly rollups when the team's week now starts on another day.
+
+    Call it in the transaction that stores the setting, so no reader sees
+    weeks cut on the old day under the new setting.
+    """
+    if built_week_start(cur) == week_start:
+        return
+    cur.execute("UPDATE meta SET value = ? WHERE key = ?", [str(week_start), WEEK_START_KEY])
+    rebuild_weekly_rollups(cur)
+
+
+def _refresh_touched_weeks(cur: duckdb.DuckDBPyConnection) -> None:
+    """Recount the weeks holding the touched rep-days from the (already rebuilt) daily rollups."""
+    week_start = built_week_start(cur)
+    cur.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _touched_rep_weeks AS
+        SELECT DISTINCT rep_id, {week_start_sql("day")} AS week_start FROM {TOUCHED_TABLE}
+        """,
+        [week_start],
+    )
+    bounds = cur.execute("SELECT min(week_start), max(week_start) FROM _touched_rep_weeks").fetchone()
+    if bounds is None or bounds[0] is None:
+        cur.execute("DROP TABLE _touched_rep_weeks")
+        return
+    cur.execute(
+        "DELETE FROM weekly_rollups w USING _touched_rep_weeks t "
+        "WHERE w.rep_id = t.rep_id AND w.week_start = t.week_start"
+    )
+    # The day range first, so only those weeks' daily rows are bucketed and matched.
+    cur.execute(
+        f"""
+        INSERT INTO weekly_rollups
+        SELECT rep_id, week_start, metric, sum(n), sum(amount)
+        FROM (
+            SELECT rep_id, {week_start_sql("day")} AS week_start, metric, n, amount
+            FROM daily_rollups WHERE day >= ? AND day < CAST(? AS DATE) + 7
+        ) d
+        SEMI JOIN _touched_rep_weeks USING (rep_id, week_start)
+        GROUP BY ALL
+        ORDER BY week_start, rep_id
+        """,
+        [week_start, bounds[0], bounds[1]],
+    )
+    cur.execute("DROP TABLE _touched_rep_weeks")

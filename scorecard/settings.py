@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from scorecard.rollups import sync_week_start
 from scorecard.store import Store
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -35,10 +36,10 @@ class TeamSettings:
     holiday_country: str | None = "US"
     holiday_subdivision: str | None = None
     custom_holidays: tuple[date, ...] = ()
-    # Pace thresholds (DESIGN.md: Status).
+    # Pace thresholds (docs/pace.md, "Status").
     on_pace_at: float = 1.0
     at_risk_from: float = 0.8
-    # Team gap rule (DESIGN.md: Team gap).
+    # Team gap rule (docs/team-gaps.md).
     team_gap_pace_below: float = 0.9
     team_gap_share_behind: float = 2 / 3
     # Red flags: consecutive completed weeks missed.
@@ -131,3 +132,5 @@ def save_settings(store: Store, settings: TeamSettings) -> None:
                 "INSERT OR REPLACE INTO settings VALUES (?, ?)",
                 [f.name, json.dumps(_encode(getattr(settings, f.name)))],
             )
+        # Weekly rollups are cut on the week-start day: re-cut them in this same transaction.
+        sync_week_start(cur, settings.week_start)

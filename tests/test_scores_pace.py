@@ -1,4 +1,4 @@
-"""Hand-computed pace cases (DESIGN.md "Pace", with the prorated period goal).
+"""Hand-computed pace cases (docs/pace.md, with the prorated period goal).
 
 Default settings: Monday weeks, Mon–Fri 09:00–17:00 (8 h a day, 40 h a
 week), US public holidays. The week of Monday 2026-10-19 has no holiday.

@@ -152,7 +152,8 @@ def test_month_period_prorates_goal(store: Store) -> None:
 def test_goals_over_many_weeks_match_the_goals_module(store: Store) -> None:
     from scorecard.calendar import last_weeks
     from scorecard.goals import weekly_goals
-    from scorecard.scores._base import context, goals_for
+    from scorecard.scores._context import context
+    from scorecard.scores.pace import goals_for
 
     ana, bo = add_rep(store, "Ana Lopez"), add_rep(store, "Bo Chen")
     catalog = load_catalog(store)

@@ -1,8 +1,8 @@
 """Reading what contests need: who takes part, their actuals in a window, their pace.
 
-Actual as of a moment = daily rollups for the whole days before it, plus that
-day's own events up to the moment (mapped through the catalog), so a contest's
-standings move during the day and never count an event from the future.
+Actuals, goals and pace come from the pace engine (`scorecard.scores.pace`,
+docs/pace.md), so a contest's standings move during the day, never count an
+event from the future, and agree with every scorecard.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from datetime import date, datetime, time, timedelta
 
 import polars as pl
 
-from scorecard.calendar import Period, period_for, team_working_days, working_time
-from scorecard.catalog import Catalog, Metric
-from scorecard.goals import pto_days, weekly_goals
+from scorecard.calendar import Period, period_for, team_working_days
+from scorecard.catalog import Catalog
+from scorecard.scores import pace
 from scorecard.settings import TeamSettings
 from scorecard.store import Store
 
@@ -49,11 +49,6 @@ def reps_by_id(store: Store, rep_ids: Iterable[int]) -> dict[int, RepInfo]:
     return {int(r[0]): RepInfo(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows}
 
 
-def _value_column(metric: Metric) -> str:
-    # Identifier from a fixed allow-list, never from input.
-    return "amount" if metric.measure == "amount" else "n"
-
-
 def metric_totals(
     store: Store,
     catalog: Catalog,
@@ -63,41 +58,11 @@ def metric_totals(
     as_of: datetime,
     rep_ids: Iterable[int] | None = None,
 ) -> dict[int, float]:
-    """Each rep's total of `metric` from `start` to `end` (inclusive) as of `as_of`."""
-    spec = catalog.metrics[metric]
-    ids = None if rep_ids is None else sorted(set(rep_ids))
-    totals: dict[int, float] = {}
-    last_whole_day = min(end, as_of.date() - timedelta(days=1))
-    if last_whole_day >= start:
-        rows = store.fetchall(
-            f"SELECT rep_id, sum({_value_column(spec)}) FROM daily_rollups "
-            "WHERE metric = ? AND day BETWEEN ? AND ? AND (?::INTEGER[] IS NULL OR list_contains(?::INTEGER[], rep_id)) "
-            "GROUP BY rep_id",
-            [metric, start, last_whole_day, ids, ids],
-        )
-        totals = {int(rep): float(value or 0) for rep, value in rows}
-    today = as_of.date()
-    if start <= today <= end:
-        for rep, value in _todays_totals(store, catalog, metric, as_of, ids).items():
-            totals[rep] = totals.get(rep, 0.0) + value
-    return totals
+    """Each rep's total of `metric` from `start` to `end` (inclusive) as of `as_of` (the pace engine's actual).
 
-
-def _todays_totals(
-    store: Store, catalog: Catalog, metric: str, as_of: datetime, ids: list[int] | None
-) -> dict[int, float]:
-    rows = store.fetchall(
-        "SELECT rep_id, activity_label, outcome_label, count(*), coalesce(sum(amount), 0) FROM events "
-        "WHERE occurred_at >= ? AND occurred_at <= ? AND (?::INTEGER[] IS NULL OR list_contains(?::INTEGER[], rep_id)) "
-        "GROUP BY ALL",
-        [datetime.combine(as_of.date(), time.min), as_of, ids, ids],
-    )
-    amount = catalog.metrics[metric].measure == "amount"
-    totals: dict[int, float] = {}
-    for rep, activity, outcome, n, total in rows:
-        if metric in catalog.metrics_for(activity or "", outcome or ""):
-            totals[int(rep)] = totals.get(int(rep), 0.0) + float(total if amount else n)
-    return totals
+    `catalog` is the store's own (the engine reads it with the rest of the team's context).
+    """
+    return pace.actual_totals(store, metric, start, end, as_of, rep_ids)
 
 
 def team_total(
@@ -115,7 +80,7 @@ def working_day_count(start: date, end: date, settings: TeamSettings) -> int:
 
 @dataclass(frozen=True)
 class RepPace:
-    """One rep's standing on one metric in the current period, as DESIGN.md defines pace."""
+    """One rep's standing on one metric in the current period (docs/pace.md)."""
 
     rep: RepInfo
     weekly_goal: float
@@ -137,31 +102,25 @@ class RepPace:
 def period_paces(
     store: Store, catalog: Catalog, settings: TeamSettings, metric: str, as_of: datetime, reps: list[RepInfo]
 ) -> tuple[Period, list[RepPace]]:
-    """Pace of every rep in `reps` with a goal for `metric`, in the week containing `as_of`."""
+    """Pace of every rep in `reps` with a goal for `metric`, in the week containing `as_of` (the pace engine's)."""
     period = period_for("week", as_of.date(), settings)
-    goals = weekly_goals(store, catalog, period.end).filter(pl.col("metric") == metric)
-    goal_of = {int(r): float(g) for r, g in goals.select("rep_id", "weekly_goal").iter_rows()}
-    pto = pto_days(store, period.start, period.end)
-    actuals = metric_totals(store, catalog, metric, period.start, period.end, as_of, [r.rep_id for r in reps])
+    cells = pace.period_scores(store, [r.rep_id for r in reps], [period], as_of, [metric])
+    by_rep = {row["rep_id"]: row for row in cells.filter(pl.col("weekly_goal").is_not_null()).iter_rows(named=True)}
     result = []
     for rep in reps:
-        if rep.rep_id not in goal_of:
+        row = by_rep.get(rep.rep_id)
+        if row is None:
             continue
-        wt = working_time(period, as_of, settings, pto.get(rep.rep_id, ()))
-        period_goal = goal_of[rep.rep_id] * wt.goal_scale
-        f = wt.fraction
-        actual = actuals.get(rep.rep_id, 0.0)
-        expected = period_goal * f if f is not None else 0.0
         result.append(
             RepPace(
                 rep=rep,
-                weekly_goal=goal_of[rep.rep_id],
-                period_goal=period_goal,
-                fraction=f,
-                actual=actual,
-                expected=expected,
-                pace=actual / expected if expected > 0 else None,
-                projected=actual / f if f else None,
+                weekly_goal=float(row["weekly_goal"]),
+                period_goal=float(row["goal"]),
+                fraction=row["fraction"],
+                actual=float(row["actual"]),
+                expected=float(row["expected"]),
+                pace=row["pace"],
+                projected=row["projected"],
             )
         )
     return period, result
@@ -170,27 +129,27 @@ def period_paces(
 def weekly_history(
     store: Store, catalog: Catalog, settings: TeamSettings, metric: str, before: date, weeks: int, rep_ids: list[int]
 ) -> dict[int, float]:
-    """Each rep's average % of their own weekly goal over the `weeks` completed weeks before `before`."""
+    """Each rep's average % of their own weekly goal over the `weeks` completed weeks before `before`.
+
+    A week before a rep's data begins (nothing recorded that week) says nothing about them.
+    """
     current = period_for("week", before, settings)
-    scores: dict[int, list[float]] = {}
-    for back in range(1, weeks + 1):
-        week = Period("week", current.start - timedelta(weeks=back), current.end - timedelta(weeks=back))
-        goals = weekly_goals(store, catalog, week.end).filter(pl.col("metric") == metric)
-        goal_of = {int(r): float(g) for r, g in goals.select("rep_id", "weekly_goal").iter_rows()}
-        closed = datetime.combine(week.end, time.max)
-        actuals = metric_totals(store, catalog, metric, week.start, week.end, closed, rep_ids)
-        # A week before a rep's data begins says nothing about them.
-        present = {
-            int(r[0])
-            for r in store.fetchall(
-                "SELECT DISTINCT rep_id FROM daily_rollups WHERE day BETWEEN ? AND ?", [week.start, week.end]
-            )
-        }
-        for rep in rep_ids:
-            goal = goal_of.get(rep, 0.0)
-            if goal > 0 and rep in present:
-                scores.setdefault(rep, []).append(actuals.get(rep, 0.0) / goal)
-    return {rep: sum(v) / len(v) for rep, v in scores.items()}
+    done = [
+        Period("week", current.start - timedelta(weeks=back), current.end - timedelta(weeks=back))
+        for back in range(weeks, 0, -1)
+    ]
+    if not done or not rep_ids:
+        return {}
+    cells = pace.period_scores(store, rep_ids, done, datetime.combine(done[-1].end, time.max), [metric])
+    present = pace.weeks_with_data(store, rep_ids, [w.start for w in done])
+    shares = (
+        cells.filter(pl.col("weekly_goal") > 0)
+        .join(present.rename({"week_start": "period_start"}), on=["rep_id", "period_start"], how="semi")
+        .sort("period_start", descending=True)  # the latest week first, as the average has always been summed
+        .group_by("rep_id", maintain_order=True)
+        .agg(pl.col("actual") / pl.col("weekly_goal"))
+    )
+    return {int(rep_id): sum(values) / len(values) for rep_id, values in shares.iter_rows()}
 
 
 def ceil_units(value: float) -> float:

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from scorecard.calendar import Period
-from scorecard.scores._base import Rep
+from scorecard.scores._reps import Rep
 from scorecard.scores.personal import RepScorecard
 from scorecard.scores.team import TeamView
 

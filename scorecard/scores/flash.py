@@ -11,7 +11,9 @@ from typing import Any
 import polars as pl
 
 from scorecard.calendar import Period, week_of
-from scorecard.scores._base import context, scope_reps, week_cells
+from scorecard.scores._context import context
+from scorecard.scores._reps import Scope, scope_reps
+from scorecard.scores.pace import week_cells
 from scorecard.spreadsheet import guard_cell
 from scorecard.store import Store
 
@@ -79,9 +81,10 @@ def flash_report(
     ctx = context(store)
     week = week_of(week_start, ctx.settings.week_start)
     moment = as_of or datetime.combine(week.end, time(23, 59, 59))
-    reps = scope_reps(ctx, team)
+    scope = Scope(team=team)
+    reps = scope_reps(ctx, scope)
     metrics = ctx.catalog.ordered()
-    got = week_cells(store, ctx, reps, team, [week], moment) if reps.height else None
+    got = week_cells(store, ctx, scope, [week], moment) if reps.height else None
     base = reps.select(pl.col("display_name").alias("rep"), "slug", "rep_id")
     with_goal = set() if got is None else set(got.filter(pl.col("goal").is_not_null()).get_column("metric").to_list())
     columns: list[pl.Expr] = []

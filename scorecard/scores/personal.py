@@ -6,7 +6,7 @@ import bisect
 import math
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import polars as pl
@@ -14,19 +14,10 @@ import polars as pl
 from scorecard.calendar import Period, PeriodKind, WorkingTime, last_weeks, period_for, working_time
 from scorecard.catalog import Catalog, Metric
 from scorecard.funnel import funnel_values
-from scorecard.scores._base import (
-    Context,
-    Rep,
-    actuals,
-    context,
-    find_rep,
-    last_working_day,
-    prime_team_reads,
-    pto_in,
-    scope_reps,
-    scored_cells,
-    team_totals_key,
-)
+from scorecard.scores._context import Context, context
+from scorecard.scores._reads import team_totals
+from scorecard.scores._reps import Rep, Scope, find_rep
+from scorecard.scores.pace import actuals, last_working_day, pto_in, reps_with_goal, scored_cells
 from scorecard.settings import WEEKDAY_NAMES
 from scorecard.store import Store
 
@@ -96,19 +87,21 @@ def rep_scorecard(store: Store, rep: str, as_of: datetime, *, period_kind: Perio
     period = period_for(period_kind, as_of.date(), settings)
     weeks = last_weeks(as_of.date(), settings, max(STREAK_WINDOW_WEEKS, settings.rate_window_weeks) + 1)
     window_start = weeks[-1].start - timedelta(weeks=settings.rate_window_weeks)
-    mine, own_now, team_now = _cells(store, ctx, who, period, weeks, as_of, window_start)
+    cells = _cells(store, ctx, who, period, weeks, as_of)
     pto = pto_in(ctx, who.rep_id, period)
     wt = working_time(period, as_of, settings, pto)
-    peers = _peer_stats(ctx, team_now, who, period)
-    by_cell = {(m, w): (a, g) for w, m, a, g in mine.select("period_start", "metric", "actual", "goal").iter_rows()}
+    peers = _peer_stats(ctx, cells.team_now, who, period)
+    by_cell = {
+        (m, w): (a, g) for w, m, a, g in cells.weeks.select("period_start", "metric", "actual", "goal").iter_rows()
+    }
     completed = [w.start for w in weeks[:-1]]
     trend_weeks = [w.start for w in weeks[-TREND_WEEKS:]]
-    rows = {r["metric"]: r for r in own_now.iter_rows(named=True)}
-    team_totals = _team_totals(store, ctx, who.team, window_start, weeks[-1].start)
+    rows = {r["metric"]: r for r in cells.now.iter_rows(named=True)}
+    totals = team_totals(store, ctx, who.team, window_start, weeks[-1].start)
     scores = [
         _metric_score(
             m,
-            rows.get(m.key),
+            rows[m.key],
             peers.get(m.key),
             _streak([by_cell.get((m.key, w)) for w in reversed(completed)]),
             [float(by_cell.get((m.key, w), (0.0, None))[0]) for w in trend_weeks],
@@ -121,50 +114,63 @@ def rep_scorecard(store: Store, rep: str, as_of: datetime, *, period_kind: Perio
     for (metric, week), (actual, _goal) in by_cell.items():
         if window_start <= week < weeks[-1].start:
             rep_totals[metric] = rep_totals.get(metric, 0.0) + float(actual)
-    values = unit_values(ctx.catalog, team_totals)
+    values = unit_values(ctx.catalog, totals)
     return RepScorecard(
         rep=who,
         as_of=as_of,
         period=period,
         working_time=wt,
         metrics=scores,
-        ratios=_ratios(ctx.catalog, rep_totals, team_totals),
+        ratios=_ratios(ctx.catalog, rep_totals, totals),
         one_thing=_one_thing(ctx, period, _by_when(last_working_day(ctx, period, pto), period), scores, values, wt),
-        weekly_trend=_weekly_trend(mine, trend_weeks[0]),
+        weekly_trend=_weekly_trend(cells.weeks, trend_weeks[0]),
     )
 
 
-def _cells(
-    store: Store, ctx: Context, who: Rep, period: Period, weeks: list[Period], as_of: datetime, window_start: date
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(the rep's scored weeks, the rep's scored period, the team's actuals in the period)."""
-    start, end = weeks[0].start, max(weeks[-1].end, period.end)
-    # After a write, read the team's period (which `actuals` then finds memoised,
-    # under the same arguments) and its window totals in one query.
-    prime_team_reads(
-        store,
-        ctx,
-        who.team,
-        max(start, period.start),
-        min(as_of.date(), end + timedelta(days=1)),
-        period.start,
-        tuple(ctx.catalog.metrics),
-        (window_start, weeks[-1].start),
-    )
-    got = actuals(store, ctx, who.team, start, end, as_of, period_start=period.start, focus=who.rep_id)
+@dataclass(frozen=True)
+class _Cells:
+    weeks: pl.DataFrame  # the rep's scored weeks: the completed ones, then the current one to date
+    now: pl.DataFrame  # the rep's scored period, one row per catalog metric
+    team_now: pl.DataFrame  # rep_id, metric, actual: the team's period to date (the rep's included)
+
+
+def _cells(store: Store, ctx: Context, who: Rep, period: Period, weeks: list[Period], as_of: datetime) -> _Cells:
     me = pl.Series("rep_id", [who.rep_id], dtype=pl.Int32)
-    history = (
-        got.filter(pl.col("rep_id") == who.rep_id)
-        .group_by("rep_id", "week_start", "metric")
-        .agg(pl.col("actual").sum())
-        .rename({"week_start": "period_start"})
-    )
-    mine = scored_cells(ctx, history, me, weeks, as_of, scope=("rep", who.rep_id))
-    team_now = got.filter(pl.col("in_period")).group_by("rep_id", "metric").agg(pl.col("actual").sum())
+    mine = Scope(rep_ids=(who.rep_id,))
+    got = actuals(store, ctx, Scope(team=who.team), period.start, period.end, as_of, focus=who.rep_id)
+    # One row per rep and metric: a week has one already, a longer period one per week.
     if period.kind == "week":
-        return mine, mine.filter(pl.col("period_start") == period.start), team_now
-    own = team_now.filter(pl.col("rep_id") == who.rep_id).with_columns(period_start=pl.lit(period.start))
-    return mine, scored_cells(ctx, own, me, [period], as_of, scope=("rep", who.rep_id)), team_now
+        team_now = got.drop("week_start")
+    else:
+        team_now = got.group_by("rep_id", "metric").agg(pl.col("actual").sum())
+    own_now = _every_metric(ctx, team_now, who, period)
+    # The completed weeks move with no as_of: their read is memoised (a whole-day moment after them).
+    after = datetime.combine(weeks[-1].start, time.min)
+    history = actuals(store, ctx, mine, weeks[0].start, weeks[-2].end, after).rename({"week_start": "period_start"})
+    if period.kind == "week":
+        # One scoring for every week; the period's zero rows (a row per metric) are cells only with a goal.
+        scored = scored_cells(ctx, pl.concat([history, own_now], how="diagonal"), me, weeks, as_of, scope=mine)
+        now = scored.filter(pl.col("period_start") == period.start)
+        in_weeks = scored.filter(pl.col("counted").fill_null(True) | pl.col("weekly_goal").is_not_null())
+    else:
+        week = weeks[-1]
+        this_week = actuals(store, ctx, mine, week.start, week.end, as_of).rename({"week_start": "period_start"})
+        in_weeks = scored_cells(ctx, pl.concat([history, this_week]), me, weeks, as_of, scope=mine)
+        now = scored_cells(ctx, own_now, me, [period], as_of, scope=mine)
+    return _Cells(weeks=in_weeks, now=now, team_now=team_now)
+
+
+def _every_metric(ctx: Context, team_now: pl.DataFrame, who: Rep, period: Period) -> pl.DataFrame:
+    """The rep's actuals in the period, a row for every metric (`counted`: any activity recorded)."""
+    metrics = pl.DataFrame({"metric": list(ctx.catalog.metrics)}, schema={"metric": pl.String})
+    own = team_now.filter(pl.col("rep_id") == who.rep_id).select("metric", "actual")
+    return metrics.join(own, on="metric", how="left").select(
+        rep_id=pl.lit(who.rep_id, dtype=pl.Int32),
+        period_start=pl.lit(period.start, dtype=pl.Date),
+        metric="metric",
+        actual=pl.col("actual").fill_null(0.0),
+        counted=pl.col("actual").is_not_null(),
+    )
 
 
 # -- pieces ----------------------------------------------------------------
@@ -176,10 +182,7 @@ def _peer_stats(ctx: Context, now: pl.DataFrame, who: Rep, period: Period) -> di
     `now` holds one row per rep and metric with activity; teammates without a
     row count as zero. The percentile is the share of them at or below the rep.
     """
-    key = ("goal_reps", who.team, period)
-    with_goal: set[int] | None = ctx.memo.get(key)
-    if with_goal is None:
-        with_goal = ctx.remember(key, _reps_with_goal(ctx, scope_reps(ctx, who.team).get_column("rep_id"), period))
+    with_goal = reps_with_goal(ctx, Scope(team=who.team), period)
     team_size = len(with_goal | set(now.get_column("rep_id").unique().to_list()) | {who.rep_id})
     mine = dict(now.filter(pl.col("rep_id") == who.rep_id).select("metric", "actual").iter_rows())
     stats: dict[str, tuple[float, float]] = {}
@@ -188,33 +191,6 @@ def _peer_stats(ctx: Context, now: pl.DataFrame, who: Rep, period: Period) -> di
         own = mine.get(metric, 0.0)
         stats[metric] = (float(statistics.median(everyone)), 100 * bisect.bisect_right(everyone, own) / team_size)
     return stats
-
-
-def _reps_with_goal(ctx: Context, rep_ids: pl.Series, period: Period) -> set[int]:
-    """The reps among `rep_ids` with a goal for some metric in `period` (as `goals_for` decides).
-
-    The same rule as `goals_for` (the latest goal row effective by the period's
-    last day, else the catalog default; an empty row means no goal), read
-    straight from the goal rows: a cold scorecard need not build the whole
-    team's goal grid to learn who has a goal.
-    """
-    defaults = {m.key: m.default_weekly_goal for m in ctx.catalog.metrics.values()}
-    # The goal in force per (rep, metric): goal rows are in effective_from order, so the last one wins.
-    latest: dict[tuple[int, str], Any] = {}
-    for rep_id, metric, weekly_goal, effective_from in ctx.goal_rows.iter_rows():
-        if effective_from <= period.end and metric in defaults:
-            latest[(int(rep_id), metric)] = weekly_goal
-    own = {rep_id for rep_id, _metric in latest}
-    # Without goal rows of their own, every rep has the same defaults.
-    by_default = any(default is not None for default in defaults.values())
-    result: set[int] = set()
-    for rep_id in map(int, rep_ids.to_list()):
-        if rep_id not in own:
-            if by_default:
-                result.add(rep_id)
-        elif any(latest.get((rep_id, m), default) is not None for m, default in defaults.items()):
-            result.add(rep_id)
-    return result
 
 
 def _weekly_trend(mine: pl.DataFrame, first: date) -> pl.DataFrame:
@@ -251,26 +227,6 @@ def _streak(weeks: list[tuple[float, float | None] | None]) -> int:
     return streak
 
 
-def _team_totals(store: Store, ctx: Context, team: str, start: date, end: date) -> dict[str, float]:
-    """The team's totals per metric over completed weeks [start, end) (memoised per data version)."""
-    key = team_totals_key(team, start, end)
-    cached: dict[str, float] | None = ctx.memo.get(key)
-    if cached is not None:
-        return cached
-    rows = store.fetchall(
-        """
-        SELECT metric, sum(n), sum(amount) FROM daily_rollups
-        WHERE day >= ? AND day < ? AND rep_id IN (SELECT rep_id FROM reps WHERE team = ? AND active)
-        GROUP BY metric
-        """,
-        [start, end, team],
-    )
-    amounts = set(ctx.amount_metrics)
-    totals = {str(m): float(amt if m in amounts else n) for m, n, amt in rows}
-    result: dict[str, float] = ctx.remember(key, totals)
-    return result
-
-
 def unit_values(catalog: Catalog, totals: dict[str, float]) -> dict[str, float]:
     """What one unit of each funnel metric weighs when choosing the one thing.
 
@@ -305,20 +261,18 @@ def _ratios(catalog: Catalog, mine: dict[str, float], team: dict[str, float]) ->
 
 def _metric_score(
     metric: Metric,
-    row: dict[str, Any] | None,
+    row: dict[str, Any],
     peer: tuple[float, float] | None,
     streak: int,
     trend: list[float],
     wt: WorkingTime,
     period: Period,
 ) -> MetricScore:
-    row = row or {}
     actual = float(row.get("actual") or 0.0)
     weekly_goal = row.get("weekly_goal")
     has_goal = weekly_goal is not None
     goal = _opt(row.get("goal")) if has_goal else None
     pace = _opt(row.get("pace")) if has_goal else None
-    f = wt.fraction
     return MetricScore(
         metric=metric.key,
         label=metric.label,
@@ -329,7 +283,7 @@ def _metric_score(
         goal=goal,
         expected_to_date=_opt(row.get("expected")) if has_goal else None,
         pace=pace,
-        projected=actual / f if f else None,
+        projected=_opt(row.get("projected")),
         status=row.get("status") if has_goal else None,
         team_median=peer[0] if peer else None,
         percentile=peer[1] if peer else None,

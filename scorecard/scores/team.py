@@ -2,7 +2,7 @@
 
 One rep behind is a coaching conversation; the whole team behind is a rally.
 A metric is a team gap only when the team's combined pace is low AND most reps
-with a goal are below pace (DESIGN.md "Team gap", thresholds from settings).
+with something expected are below pace (docs/team-gaps.md; thresholds from settings).
 """
 
 from __future__ import annotations
@@ -13,16 +13,10 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from scorecard.calendar import Period, last_weeks
-from scorecard.scores._base import (
-    Context,
-    Rep,
-    context,
-    first_weeks_in,
-    reps_by_id,
-    scope_reps,
-    status_of,
-    week_cells,
-)
+from scorecard.scores._context import Context, context
+from scorecard.scores._reads import first_weeks_in
+from scorecard.scores._reps import Rep, Scope, reps_by_id, scope_reps
+from scorecard.scores.pace import status_of, week_cells
 from scorecard.store import Store
 
 TREND_WEEKS = 12  # completed weeks in the team trend and the red-flag look-back
@@ -85,10 +79,11 @@ def team_view(store: Store, as_of: datetime, *, team: str | None = None) -> Team
     ctx = context(store)
     weeks = last_weeks(as_of.date(), ctx.settings, TREND_WEEKS + 1)
     current = weeks[-1]
-    reps = scope_reps(ctx, team)
+    scope = Scope(team=team)
+    reps = scope_reps(ctx, scope)
     scored = _scored_metrics(ctx)
-    history = _history(store, ctx, reps, team, weeks[:-1], as_of, scored)
-    now = week_cells(store, ctx, reps, team, [current], as_of, with_goals_only=True) if reps.height else _no_cells()
+    history = _history(store, ctx, reps, scope, weeks[:-1], as_of, scored)
+    now = week_cells(store, ctx, scope, [current], as_of, with_goals_only=True) if reps.height else _no_cells()
     return TeamView(
         as_of=as_of,
         period=current,
@@ -117,23 +112,17 @@ def _history(
     store: Store,
     ctx: Context,
     reps: pl.DataFrame,
-    team: str | None,
+    scope: Scope,
     weeks: list[Period],
     as_of: datetime,
     scored: list[str],
 ) -> _History:
-    key = ("team_history", team, weeks[0].start, weeks[-1].start)
+    key = ("team_history", scope, weeks[0].start, weeks[-1].start)
     cached: _History | None = ctx.memo.get(key)
     if cached is not None:
         return cached
-    cells = week_cells(store, ctx, reps, team, weeks, as_of, with_goals_only=True) if reps.height else _no_cells()
-    firsts = first_weeks_in(store, ctx, weeks[0].start, weeks[-1].end + timedelta(days=1))
-    done = (
-        cells.lazy()
-        .join(firsts.lazy(), on="rep_id", how="inner")
-        .filter(pl.col("period_start") >= pl.col("first_week"))
-        .collect()
-    )
+    cells = week_cells(store, ctx, scope, weeks, as_of, with_goals_only=True) if reps.height else _no_cells()
+    done = _since_first_week(cells, first_weeks_in(store, ctx, weeks[0].start, weeks[-1].end + timedelta(days=1)))
     lead = [m for m in scored if ctx.catalog.metrics[m].is_lead]
     history = _History(
         flags=_flags(ctx, done, weeks, lead),
@@ -142,6 +131,20 @@ def _history(
     )
     result: _History = ctx.remember(key, history)
     return result
+
+
+def _since_first_week(cells: pl.DataFrame, firsts: pl.DataFrame) -> pl.DataFrame:
+    """The cells from each rep's first week with data on (none for reps without data)."""
+    start = cells.get_column("period_start").min() if cells.height else None
+    late = firsts.filter(pl.col("first_week") > start) if start is not None else firsts
+    if late.is_empty():
+        # Every rep with data has it from the first week shown: only reps without any drop out.
+        return cells.filter(pl.col("rep_id").is_in(firsts.get_column("rep_id").implode()))
+    return (
+        cells.join(firsts, on="rep_id", how="inner")
+        .filter(pl.col("period_start") >= pl.col("first_week"))
+        .drop("first_week")
+    )
 
 
 def _no_cells() -> pl.DataFrame:

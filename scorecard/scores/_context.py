@@ -1,0 +1,116 @@
+"""The team context: what every score reads once per data version, and a memo for what it derives.
+
+Caches are keyed on the store's data version: any committed write (an upload,
+a goal, a setting, a mapping change) makes every cached value unreachable.
+Within one version, what cannot move with `as_of` (rollups before as_of's day,
+a day's events, goals, finished weeks) is kept, so a live page re-run only
+cuts today's events at its as_of and recomputes pace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import polars as pl
+
+from scorecard.catalog import Catalog, load_catalog
+from scorecard.rollups import WEEK_START_KEY
+from scorecard.settings import TeamSettings, load_settings
+from scorecard.store import Store
+
+__all__ = ["Context", "context"]
+
+_MEMO_LIMIT = 4096  # entries; a few per rep viewed, a few per team view
+T = TypeVar("T")
+
+
+@dataclass
+class Context:
+    """What every score needs, read once per data version.
+
+    `memo` holds derived values for this version only; it is read with `.get`
+    (never `in` then `[]`) because another thread may evict an entry in between.
+    """
+
+    version: int
+    settings: TeamSettings
+    catalog: Catalog
+    reps: pl.DataFrame  # rep_id, slug, display_name, email, aliases, team, active, is_demo
+    goal_rows: pl.DataFrame  # rep_id, metric, weekly_goal, effective_from, source (in effective_from order)
+    pto: pl.DataFrame  # rep_id, day
+    # Whether the weekly rollups are cut on the team's week-start day (they always
+    # are once a settings write has committed; reads fall back to days if not).
+    weeks_rolled_up: bool
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+
+    @property
+    def amount_metrics(self) -> list[str]:
+        return [m.key for m in self.catalog.metrics.values() if m.measure == "amount"]
+
+    def remember(self, key: tuple[Any, ...], value: T) -> T:
+        """Keep `value` for this data version; the oldest entry goes when the memo is full."""
+        memo = self.memo
+        if len(memo) >= _MEMO_LIMIT:
+            with contextlib.suppress(KeyError, StopIteration, RuntimeError):
+                del memo[next(iter(memo))]
+        memo[key] = value
+        return value
+
+    def memoised(self, key: tuple[Any, ...], build: Callable[[], T]) -> T:
+        """The value kept under `key` for this data version, built (and kept) on first use."""
+        cached: T | None = self.memo.get(key)
+        if cached is None:
+            cached = self.remember(key, build())
+        return cached
+
+
+# Keyed on the Store object (weakly): a restored or rebuilt file gets a new Store,
+# so a version number can never be matched against another file's data.
+_contexts: weakref.WeakKeyDictionary[Store, Context] = weakref.WeakKeyDictionary()
+_contexts_lock = threading.Lock()
+
+
+_GOALS: dict[str, type[pl.DataType]] = {
+    "rep_id": pl.Int32,
+    "metric": pl.String,
+    "weekly_goal": pl.Float64,
+    "effective_from": pl.Date,
+    "source": pl.String,
+}
+_PTO: dict[str, type[pl.DataType]] = {"rep_id": pl.Int32, "day": pl.Date}
+
+
+def _small_frame(store: Store, sql: str, schema: Mapping[str, type[pl.DataType]]) -> pl.DataFrame:
+    """A small table as a frame: built from plain rows, cheaper than Arrow for a few hundred."""
+    return pl.DataFrame(store.fetchall(sql), schema=schema, orient="row")
+
+
+def context(store: Store) -> Context:
+    """The team context for the store's current data version (cached)."""
+    version = store.data_version()
+    cached = _contexts.get(store)
+    if cached is not None and cached.version == version:
+        return cached
+    settings = load_settings(store)
+    ctx = Context(
+        version=version,
+        settings=settings,
+        catalog=load_catalog(store),
+        # Sorted here rather than in SQL: cheaper for a thousand rows, same (binary) order.
+        reps=store.frame("SELECT rep_id, slug, display_name, email, aliases, team, active, is_demo FROM reps").sort(
+            "display_name", "rep_id"
+        ),
+        # (rep_id, metric, effective_from) is the goals table's key: one row each.
+        goal_rows=_small_frame(store, "SELECT rep_id, metric, weekly_goal, effective_from, source FROM goals", _GOALS),
+        pto=_small_frame(store, "SELECT rep_id, day FROM pto", _PTO),
+        weeks_rolled_up=store.scalar("SELECT value FROM meta WHERE key = ?", [WEEK_START_KEY])
+        == str(settings.week_start),
+    )
+    with _contexts_lock:
+        _contexts[store] = ctx
+    return ctx
