@@ -41,6 +41,27 @@ def default_db_path() -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
+def private_files() -> None:
+    """Make every file this process creates readable by its owner only.
+
+    The database, its write-ahead log (which DuckDB deletes and re-creates at
+    each checkpoint), spill files and backups all hold the team's data, and
+    DuckDB creates them with the process umask: tightening the umask is the
+    only way they are never world-readable, not even for a moment.
+    """
+    os.umask(os.umask(0o077) | 0o077)
+
+
+def _owner_only(path: Path) -> None:
+    """Tighten a file an older version created 0644; someone else's file is left as it is."""
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        try:
+            if candidate.exists() and candidate.stat().st_mode & 0o077:
+                candidate.chmod(0o600)
+        except PermissionError:
+            pass
+
+
 class Store:
     """A DuckDB file with its schema migrated, one connection, and a write lock."""
 
@@ -48,9 +69,23 @@ class Store:
         self.path = Path(path) if path is not None else default_db_path()
         self.read_only = read_only
         if not read_only:
+            private_files()
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = self._connect()
+        self._write_lock = threading.RLock()
+        # Cleared while `quiesced` has the file closed, so new cursors wait for the reopened one.
+        self._open = threading.Event()
+        self._open.set()
+        self._closed = False
+        if not read_only:
+            _owner_only(self.path)
+            self._migrate()
+        else:
+            self._check_is_ours()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
         try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
+            return duckdb.connect(str(self.path), read_only=self.read_only)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise DatabaseLocked(
@@ -58,16 +93,11 @@ class Store:
                     "Upload through the app's Upload page, or drop the file into data/inbox/."
                 ) from exc
             raise
-        self._write_lock = threading.RLock()
-        self._closed = False
-        if not read_only:
-            self._migrate()
-        else:
-            self._check_is_ours()
 
     # -- reading -----------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A fresh cursor: DuckDB cursors are cheap and safe to use one per thread."""
+        self._open.wait()
         return self._con.cursor()
 
     def fetchall(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
@@ -131,6 +161,28 @@ class Store:
             finally:
                 # Detaching checkpoints the copy, so the single file is complete.
                 cur.execute(f"DETACH {alias}")
+
+    @contextmanager
+    def quiesced(self) -> Iterator[Path]:
+        """Close the file under the write lock, so it can be replaced; reopen it after.
+
+        Restore swaps the file inside this block. Writers (the inbox watcher, an
+        upload) wait on the lock and then write to the reopened file; new
+        cursors wait too. The Store object stays the same, so nobody holding it
+        can go on writing to a file that is no longer the live one.
+        """
+        if self.read_only:
+            raise PermissionError(f"{self.path} is open read-only")
+        with self._write_lock:
+            self._open.clear()
+            self._con.close()
+            try:
+                yield self.path
+            finally:
+                self._con = self._connect()
+                self._open.set()
+                _owner_only(self.path)
+                self._migrate()
 
     def close(self) -> None:
         self._closed = True
