@@ -111,6 +111,16 @@ with st.form("team_settings"):
         )
         slot("rate_window_weeks")
 
+    st.subheader("Privacy")
+    values["private_links"] = st.checkbox(
+        "Private rep links: a scorecard opens only from the rep's own link",
+        current.private_links,
+        key="s_private_links",
+        help="Each rep gets a link with a signed token (copy or renew it on the Roster page). Without it the "
+        "scorecard page shows nothing, not even the list of names. Team pages are not affected.",
+    )
+    slot("private_links")
+
     if st.form_submit_button("Save settings", type="primary"):
         try:
             admin.update_settings(store, values)
