@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from scorecard import auth, charts, links, scores
+from scorecard import text as text_
 from scorecard.calendar import parse_as_of, team_now
 from scorecard.catalog import Metric
 from scorecard.settings import TeamSettings
@@ -434,9 +435,11 @@ def status_icon(status: str | None) -> str:
 STATUS_ICONS = {"on_pace": ":material/check_circle:", "at_risk": ":material/warning:", "behind": ":material/arrow_downward:"}
 
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:&"})
-
-
 def escape_md(text: object) -> str:
     """Text from uploads inside a markdown-rendering element (st.error, labels) shown literally."""
-    return str(text).translate(_MD_SPECIAL)
+    return text_.escape_md(text)
+
+
+def plain(text: object) -> str:
+    """Text from uploads for plain-text elements (st.text, st.code): one line, no bidi overrides."""
+    return text_.plain(text)
