@@ -12,11 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import re
 
 import pyarrow as pa
 import pytest
