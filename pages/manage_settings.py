@@ -151,7 +151,7 @@ confirm = st.checkbox(
 restore_error = st.empty()
 if st.button("Restore", disabled=uploaded is None or not confirm, key="restore_go") and uploaded is not None:
     try:
-        result = backup.restore(store.path, uploaded.getvalue(), now_utc=datetime.now(UTC))
+        result = backup.restore(store, uploaded.getvalue(), now_utc=datetime.now(UTC))
     except backup.RestoreRefused as exc:
         restore_error.error(ui.escape_md(exc))
     else:

@@ -172,6 +172,8 @@ class Throttle:
             if wrong > self.client_free:
                 until = now + self._backoff(wrong - self.client_free - 1)
             self._clients[client] = (wrong, until)
+            if len(self._clients) > _MAX_CLIENTS:  # many addresses must not grow this without bound
+                self._clients = {c: v for c, v in self._clients.items() if v[1] > now}
             self._recent.append(now)
             while self._recent and self._recent[0] < now - self.window_s:
                 self._recent.popleft()
@@ -185,6 +187,7 @@ class Throttle:
         return wait
 
 
+_MAX_CLIENTS = 10_000
 THROTTLE = Throttle()  # one per process: the app's sessions share it
 
 

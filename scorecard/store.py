@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -73,9 +74,8 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._con = self._connect()
         self._write_lock = threading.RLock()
-        # Cleared while `quiesced` has the file closed, so new cursors wait for the reopened one.
-        self._open = threading.Event()
-        self._open.set()
+        # Held by `quiesced` while the file is closed, so new cursors wait for the reopened one.
+        self._cursor_lock = threading.RLock()
         self._closed = False
         if not read_only:
             _owner_only(self.path)
@@ -97,8 +97,8 @@ class Store:
     # -- reading -----------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A fresh cursor: DuckDB cursors are cheap and safe to use one per thread."""
-        self._open.wait()
-        return self._con.cursor()
+        with self._cursor_lock:
+            return self._con.cursor()
 
     def fetchall(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
         with self.cursor() as cur:
@@ -173,16 +173,26 @@ class Store:
         """
         if self.read_only:
             raise PermissionError(f"{self.path} is open read-only")
-        with self._write_lock:
-            self._open.clear()
-            self._con.close()
+        with self._write_lock, self._cursor_lock:
+            self._close_when_idle()
             try:
                 yield self.path
             finally:
                 self._con = self._connect()
-                self._open.set()
                 _owner_only(self.path)
                 self._migrate()
+
+    def _close_when_idle(self, timeout_s: float = 60.0) -> None:
+        """Close the connection once the reads still running on it have finished (DuckDB refuses before)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                self._con.close()
+                return
+            except duckdb.Error as exc:
+                if "busy" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def close(self) -> None:
         self._closed = True

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.errors import StreamlitAuthError
 
 from scorecard import auth, charts, links, scores
 from scorecard import text as text_
@@ -289,7 +290,13 @@ def _oidc_block() -> None:
         if st.button("Sign out", key="oidc_logout"):
             st.logout()
     elif st.button("Sign in with your company account", key="oidc_login", icon=":material/login:"):
-        st.login()
+        try:
+            st.login()
+        except StreamlitAuthError as exc:
+            st.error(
+                "Company sign-in is configured in .streamlit/secrets.toml but cannot start: "
+                f"{escape_md(exc)} (it needs the Authlib package: pip install Authlib)."
+            )
 
 
 def manager_gate(*, show_form: bool = True) -> bool:
