@@ -11,7 +11,6 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -74,8 +73,11 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._con = self._connect()
         self._write_lock = threading.RLock()
-        # Held by `quiesced` while the file is closed, so new cursors wait for the reopened one.
-        self._cursor_lock = threading.RLock()
+        # Every query holds a slot for as long as its cursor is in use; `quiesced` waits until
+        # none is, and new ones wait while the file is closed, so no query meets a closed file.
+        self._slots = threading.Condition()
+        self._in_use = 0
+        self._quiescing = False
         self._closed = False
         if not read_only:
             _owner_only(self.path)
@@ -96,16 +98,36 @@ class Store:
 
     # -- reading -----------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A fresh cursor: DuckDB cursors are cheap and safe to use one per thread."""
-        with self._cursor_lock:
+        """A fresh cursor: DuckDB cursors are cheap and safe to use one per thread.
+
+        A bare cursor is not protected across a restore; the methods below use `_cursor`, which is.
+        """
+        with self._slots:
+            while self._quiescing:
+                self._slots.wait()
             return self._con.cursor()
 
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._slots:
+            while self._quiescing:
+                self._slots.wait()
+            self._in_use += 1
+            cur = self._con.cursor()
+        try:
+            with cur:
+                yield cur
+        finally:
+            with self._slots:
+                self._in_use -= 1
+                self._slots.notify_all()
+
     def fetchall(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
-        with self.cursor() as cur:
+        with self._cursor() as cur:
             return cur.execute(sql, params).fetchall()
 
     def fetchone(self, sql: str, params: Params = None) -> tuple[Any, ...] | None:
-        with self.cursor() as cur:
+        with self._cursor() as cur:
             return cur.execute(sql, params).fetchone()
 
     def scalar(self, sql: str, params: Params = None) -> Any:
@@ -114,7 +136,7 @@ class Store:
 
     def frame(self, sql: str, params: Params = None) -> pl.DataFrame:
         """Run a query and return its result as a Polars frame."""
-        with self.cursor() as cur:
+        with self._cursor() as cur:
             result: pl.DataFrame = cur.sql(sql, params=params).pl()
             return result
 
@@ -131,7 +153,7 @@ class Store:
         """
         if self.read_only:
             raise PermissionError(f"{self.path} is open read-only")
-        with self._write_lock, self.cursor() as cur:
+        with self._write_lock, self._cursor() as cur:
             cur.begin()
             try:
                 yield cur
@@ -154,7 +176,7 @@ class Store:
         source = str(self.scalar("SELECT current_database()"))
         # A fresh alias, so concurrent copies never collide.
         alias = f"scorecard_copy_{uuid.uuid4().hex}"
-        with self.cursor() as cur:
+        with self._cursor() as cur:
             cur.execute(f"ATTACH ? AS {alias}", [str(target)])
             try:
                 cur.execute(f"COPY FROM DATABASE {_quote_identifier(source)} TO {alias}")
@@ -173,26 +195,22 @@ class Store:
         """
         if self.read_only:
             raise PermissionError(f"{self.path} is open read-only")
-        with self._write_lock, self._cursor_lock:
-            self._close_when_idle()
-            try:
-                yield self.path
-            finally:
-                self._con = self._connect()
-                _owner_only(self.path)
-                self._migrate()
-
-    def _close_when_idle(self, timeout_s: float = 60.0) -> None:
-        """Close the connection once the reads still running on it have finished (DuckDB refuses before)."""
-        deadline = time.monotonic() + timeout_s
-        while True:
+        with self._write_lock:
+            with self._slots:
+                self._quiescing = True
+                self._slots.wait_for(lambda: self._in_use == 0)
             try:
                 self._con.close()
-                return
-            except duckdb.Error as exc:
-                if "busy" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
+                yield self.path
+            finally:
+                try:
+                    self._con = self._connect()
+                    _owner_only(self.path)
+                finally:
+                    with self._slots:
+                        self._quiescing = False
+                        self._slots.notify_all()
+                self._migrate()
 
     def close(self) -> None:
         self._closed = True
@@ -220,7 +238,7 @@ class Store:
 
     def _migrate(self) -> None:
         """Apply forward-only migrations; each one in its own transaction."""
-        with self._write_lock, self.cursor() as cur:
+        with self._write_lock, self._cursor() as cur:
             cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TIMESTAMP)")
             current = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
             done = int(current[0]) if current else 0
