@@ -20,14 +20,24 @@ from __future__ import annotations
 import re
 
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+WORD_JOINER = "\u2060"
 _DROP = re.compile(f"[{BIDI_CONTROLS}]")
 _BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
-# Every ASCII punctuation mark Markdown, GitHub-flavoured extensions (autolinks
-# of URLs and e-mail addresses) or Streamlit's directives (:red[…],
-# :material/…:, $math$, emoji :codes:) give a meaning to. CommonMark shows any
-# backslash-escaped ASCII punctuation literally.
+# Every ASCII punctuation mark Markdown, GitHub-flavoured extensions or
+# Streamlit's directives (:red[…], $math$) give a meaning to. CommonMark shows
+# any backslash-escaped ASCII punctuation literally.
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:&@"})
+
+# Rewrites that run on the text itself, after backslash escapes are gone: links
+# made from bare web and e-mail addresses, :material/icons: and :emoji: codes,
+# typographic arrows (-> becomes →). None of them matches across a word joiner.
+_REWRITTEN = (
+    re.compile(r"(:)(?=[A-Za-z/+_-])"),  # scheme://, mailto:, :material/…:, :emoji:
+    re.compile(r"([\w.+-])(?=@)"),  # e-mail addresses
+    re.compile(r"(www)(?=\.)", re.IGNORECASE),  # www. addresses
+    re.compile(r"([-<>~])(?=[->=])"),  # -> <- -- >= <= ~= (overlapping: ---> too)
+)
 
 
 def plain(text: object) -> str:
@@ -35,11 +45,18 @@ def plain(text: object) -> str:
     return _BREAKS.sub(" ", _DROP.sub("", str(text)))
 
 
+def _break_rewrites(text: str) -> str:
+    """An invisible word joiner (U+2060: no width, no effect on the letters) inside each rewritten pattern."""
+    for pattern in _REWRITTEN:
+        text = pattern.sub(lambda m: m.group(1) + WORD_JOINER, text)
+    return text
+
+
 def escape_md(text: object) -> str:
     """Text shown literally inside anything that renders Markdown."""
-    return plain(text).translate(_MD_SPECIAL)
+    return _break_rewrites(plain(text)).translate(_MD_SPECIAL)
 
 
 def unescape_md(text: str) -> str:
     """What Markdown shows for escaped text (tests use it to read a page as a person would)."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text).replace(WORD_JOINER, "")

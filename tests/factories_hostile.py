@@ -26,7 +26,7 @@ HOSTILE_NAMES = (
     "**Bold** _Rep_ [click me](http://evil.example/x)",
     "<b>Html</b> <img src=x onerror=alert(1)> &amp;",
     '=HYPERLINK("http://evil.example/?q","Click")',
-    "+Plus -Minus @At ana@evil.example",
+    "+Plus -Minus @At ana@evil.example -> www.evil.example",
     "\u202eEvil\u202c Bidi Reversed",
     ":red[Red] :material/warning: $x^2$ `code` ~~gone~~",
 )
@@ -41,6 +41,9 @@ MARKUP = (
     "**Bold**", "_Rep_", "](http", "<b>", "<img", "&amp;", "<i>", "<u>", ":red[Red]", ":material/warning: $",
     "$x^2$", "`code`", "~~gone~~", "# Team <i>", "](javascript", "http://evil", "www.evil", "ana@evil.example",
 )  # fmt: skip
+# Patterns the renderer rewrites in the text itself, after backslash escapes are undone:
+# bare addresses become links, :material/…: an icon, -> an arrow.
+REWRITTEN = ("http://evil", "www.evil", "ana@evil", ":material/warning: $", "-> www")
 
 
 def visible(text: str) -> str:

@@ -35,6 +35,7 @@ from tests.factories_hostile import (
     HOSTILE_NAMES,
     HOSTILE_TEAM,
     MARKUP,
+    REWRITTEN,
     WEEK_START,
     hostile_export,
     seed_hostile_file,
@@ -122,6 +123,10 @@ def _assert_no_markup(body: str, where: str) -> None:
     live = _live(body)
     for fragment in MARKUP:
         assert fragment not in live, f"{where}: live markup {fragment!r} in {body!r}"
+    # What text-level rewrites see: escapes undone, invisible word joiners still in place.
+    text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", body)
+    for pattern in REWRITTEN:
+        assert pattern not in text, f"{where}: {pattern!r} would be rewritten (link, icon, arrow) in {body!r}"
 
 
 def _assert_inert(at: AppTest, where: str) -> Page:
