@@ -71,7 +71,11 @@ def _display(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, st.column_con
 
 
 def _printable(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every cell as text: percents as whole percents, blanks as '–'."""
+    """Every cell as text: percents as whole percents, blanks as '–'.
+
+    `st.table` renders its cells and headers as Markdown, so each one is
+    escaped: a rep named **x** shows the asterisks, not bold.
+    """
     out = frame.drop("slug").rename({"rep": "Rep"})
     exprs = []
     for name in out.columns:
@@ -82,7 +86,8 @@ def _printable(frame: pl.DataFrame) -> pl.DataFrame:
             exprs.append(pl.when(col.is_null()).then(pl.lit("–")).otherwise((col * 100).round(0).cast(pl.Int64).cast(pl.String) + "%").alias(name))
         else:
             exprs.append(pl.when(col.is_null()).then(pl.lit("–")).otherwise(col.round(1).cast(pl.String).str.replace(r"\.0$", "")).alias(name))
-    return out.select(exprs)
+    text = out.select(exprs)
+    return pl.DataFrame({ui.escape_md(name): [ui.escape_md(v) for v in text.get_column(name).to_list()] for name in text.columns})
 
 
 def main() -> None:

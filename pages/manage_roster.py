@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scorecard import admin, ui
+from scorecard import admin, links, ui
+from scorecard.settings import load_settings
 
 ui.page_header("Roster", "Names, links, emails, aliases and teams. Merge two reps that are the same person.")
 ui.require_manager()
@@ -93,6 +94,19 @@ with st.form(f"edit_rep_{rep_id}"):
                 slots.get(field, slots["display_name"]).error(ui.escape_md(message))
         else:
             _done(f"Saved. {ui.escape_md(saved.display_name)}'s scorecard is at /?rep={saved.slug}", rep_id)
+
+st.subheader("Private links")
+if not load_settings(store).private_links:
+    st.caption("Private links are off (Settings): anyone can open a scorecard at /?rep=<link>. Turn them on to give each rep a signed link.")
+else:
+    st.caption("Send each rep their own link. A new link stops the old one at once (for a lost phone, or a rep who shared it).")
+    base = (st.context.url or "").split("?")[0].rstrip("/")
+    st.dataframe(links.rep_links(store, base).select("name", "link"), hide_index=True, width="stretch", column_config={"name": "Rep", "link": "Link"})
+    rotate_id = st.selectbox("Rep", ids, format_func=labels.__getitem__, key="link_rep")
+    if st.button("Make a new link (the old one stops working)", key="link_rotate"):
+        links.rotate(store, rotate_id)
+        st.session_state[FLASH] = f"New link made for {ui.escape_md(labels[rotate_id])}; send it to them. The old one no longer opens the scorecard."
+        st.rerun()
 
 st.subheader("Merge two reps")
 st.caption(

@@ -111,6 +111,16 @@ with st.form("team_settings"):
         )
         slot("rate_window_weeks")
 
+    st.subheader("Privacy")
+    values["private_links"] = st.checkbox(
+        "Private rep links: a scorecard opens only from the rep's own link",
+        current.private_links,
+        key="s_private_links",
+        help="Each rep gets a link with a signed token (copy or renew it on the Roster page). Without it the "
+        "scorecard page shows nothing, not even the list of names. Team pages are not affected.",
+    )
+    slot("private_links")
+
     if st.form_submit_button("Save settings", type="primary"):
         try:
             admin.update_settings(store, values)
@@ -141,7 +151,7 @@ confirm = st.checkbox(
 restore_error = st.empty()
 if st.button("Restore", disabled=uploaded is None or not confirm, key="restore_go") and uploaded is not None:
     try:
-        result = backup.restore(store.path, uploaded.getvalue(), now_utc=datetime.now(UTC))
+        result = backup.restore(store, uploaded.getvalue(), now_utc=datetime.now(UTC))
     except backup.RestoreRefused as exc:
         restore_error.error(ui.escape_md(exc))
     else:

@@ -216,10 +216,9 @@ def _contest_standings(page: views.RepPage) -> None:
 
 
 def _copy_link(slug_: str) -> None:
-    base = (st.context.url or "").split("?")[0].rstrip("/")
     with st.expander("Copy my link", icon=":material/link:"):
         st.caption("Bookmark it or pin it on your phone's home screen. It always shows this week, live.")
-        st.code(f"{base}/?rep={slug_}", language=None)
+        st.code(ui.my_link(store, settings, slug_), language=None)
 
 
 def _header(sc: scores.RepScorecard) -> None:
@@ -238,6 +237,8 @@ def main() -> None:
     else:
         ui.live(store, follows_clock=not replay)
     st.markdown(CARD_CSS, unsafe_allow_html=True)
+    if not ui.rep_link_gate(store, settings, slug):
+        return
     if not slug:
         ui.page_header("My scorecard", "Where you stand this week against your own goals.")
         _pick_rep()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import polars as pl
 import streamlit as st
 
-from scorecard import ingest, ui
+from scorecard import demo, ingest, ui
 from scorecard.ingest import FileRejected, IngestOptions
 
 NO_COLUMN = "(not in this file)"
@@ -241,9 +243,37 @@ def _history() -> None:
             st.rerun()
 
 
+def _demo_offer() -> None:
+    """After the first real upload: offer to remove the demo team (one click), and to bring it back."""
+    presence = demo.demo_presence(store)
+    if presence.removed:
+        with st.container(border=True, key="demo-removed"):
+            st.caption("The demo team was removed. Changed your mind? Bringing it back restores its uploads and reps.")
+            if st.button("Bring the demo team back", key="demo_restore"):
+                back = demo.restore_demo(store)
+                st.session_state["undo_done"] = f"The demo team is back: {len(back.reps)} reps, {back.events:,} events."
+                st.rerun()
+        return
+    if not demo.offer_removal(store):
+        return
+    with st.container(border=True, key="demo-offer"):
+        st.info(
+            f"Your own data is in, beside the demo team ({presence.reps} demo reps). Remove the demo team now? "
+            "Its uploads are undone and its reps leave every page; you can bring it back here.",
+            icon=":material/cleaning_services:",
+        )
+        if st.button("Remove the demo team", type="primary", key="demo_remove"):
+            gone = demo.remove_demo(store, datetime.now(UTC))
+            st.session_state["undo_done"] = (
+                f"Demo team removed: {len(gone.batches)} demo uploads undone and {len(gone.reps)} demo reps hidden."
+            )
+            st.rerun()
+
+
 done = st.session_state.pop("undo_done", None)
 if done:
     st.success(done)
+_demo_offer()
 
 uploads = st.file_uploader(
     "Drop exports here (CSV, TXT, TSV or XLSX; several at once)",

@@ -22,6 +22,7 @@ from); shorter demos, such as the committed samples, have no slip.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Callable
@@ -480,3 +481,107 @@ def build_demo(
         seconds=time.perf_counter() - started,
         layouts=sorted({f.layout for f in files}),
     )
+
+
+# -- removing the demo team (and bringing it back) -------------------------------------
+
+_REMOVED_KEY = "demo_removed"  # meta: JSON {"batches": [...], "reps": [...], "at": ISO}
+
+
+class DemoNotRemoved(LookupError):
+    """There is no removed demo team to bring back."""
+
+
+@dataclass(frozen=True)
+class DemoPresence:
+    reps: int  # active demo reps
+    batches: list[int]  # live demo batches
+    real_batches: int  # live batches that are not the demo's
+    removed: bool  # a removal that can still be undone
+
+
+@dataclass(frozen=True)
+class DemoRemoval:
+    batches: list[int]
+    reps: list[int]
+    events: int  # parked (removal) or brought back (undo)
+
+
+def demo_presence(store: Store) -> DemoPresence:
+    batches = [int(b) for (b,) in store.fetchall("SELECT batch_id FROM batches WHERE source = 'demo' AND status = 'live' ORDER BY 1")]
+    real = int(store.scalar("SELECT count(*) FROM batches WHERE source <> 'demo' AND status = 'live'") or 0)
+    reps = int(store.scalar("SELECT count(*) FROM reps WHERE is_demo AND active") or 0)
+    removed = store.scalar("SELECT count(*) FROM meta WHERE key = ?", [_REMOVED_KEY]) == 1
+    return DemoPresence(reps=reps, batches=batches, real_batches=real, removed=removed)
+
+
+def offer_removal(store: Store) -> bool:
+    """True once real data sits beside a demo team that is still there."""
+    presence = demo_presence(store)
+    return bool(presence.batches or presence.reps) and presence.real_batches > 0
+
+
+# Events of the demo batches that no live batch of real data also carried.
+_DEMO_ONLY = """
+SELECT be.event_id FROM batch_events be JOIN batches b USING (batch_id)
+WHERE b.source = 'demo' AND b.status = 'live'
+EXCEPT
+SELECT be.event_id FROM batch_events be JOIN batches b USING (batch_id)
+WHERE b.source <> 'demo' AND b.status = 'live'
+"""
+
+
+def remove_demo(store: Store, now_utc: datetime) -> DemoRemoval:
+    """Undo every demo batch and deactivate the demo reps, in one transaction; `restore_demo` reverses it.
+
+    The demo's events are parked (not deleted), so bringing the team back
+    restores exactly what was there. Events a real upload also carried stay.
+    """
+    from scorecard.rollups import mark_touched, refresh_rollups
+
+    catalog = load_catalog(store)
+    with store.write() as cur:
+        if cur.execute("SELECT count(*) FROM meta WHERE key = ?", [_REMOVED_KEY]).fetchone() != (0,):
+            raise ValueError("the demo team was already removed; bring it back first (python -m scorecard demo --restore)")
+        batches = [int(b) for (b,) in cur.execute("SELECT batch_id FROM batches WHERE source = 'demo' AND status = 'live' ORDER BY 1").fetchall()]
+        reps = [int(r) for (r,) in cur.execute("SELECT rep_id FROM reps WHERE is_demo AND active ORDER BY 1").fetchall()]
+        if not batches and not reps:
+            raise ValueError("there is no demo team to remove")
+        cur.execute(f"CREATE TEMP TABLE _demo_only AS {_DEMO_ONLY}")
+        mark_touched(cur, "SELECT e.rep_id, CAST(e.occurred_at AS DATE) FROM events e SEMI JOIN _demo_only d USING (event_id)")
+        cur.execute("DELETE FROM parked_events")
+        cur.execute("INSERT INTO parked_events BY NAME SELECT e.* FROM events e SEMI JOIN _demo_only d USING (event_id)")
+        parked = int(cur.execute("SELECT count(*) FROM parked_events").fetchone()[0])  # type: ignore[index]
+        cur.execute("DELETE FROM events e USING _demo_only d WHERE e.event_id = d.event_id")
+        cur.execute("DROP TABLE _demo_only")
+        refresh_rollups(cur, catalog, touched=True)
+        stamp = now_utc.replace(tzinfo=None)
+        cur.execute("UPDATE batches SET status = 'undone', undone_at = ? WHERE list_contains(?, batch_id)", [stamp, batches])
+        cur.execute("UPDATE reps SET active = FALSE WHERE list_contains(?, rep_id)", [reps])
+        record = json.dumps({"batches": batches, "reps": reps, "at": stamp.isoformat()})
+        cur.execute("INSERT INTO meta VALUES (?, ?)", [_REMOVED_KEY, record])
+    return DemoRemoval(batches=batches, reps=reps, events=parked)
+
+
+def restore_demo(store: Store) -> DemoRemoval:
+    """Bring a removed demo team back: its batches live again, its reps active, its events in place."""
+    from scorecard.rollups import mark_touched, refresh_rollups
+
+    catalog = load_catalog(store)
+    with store.write() as cur:
+        row = cur.execute("SELECT value FROM meta WHERE key = ?", [_REMOVED_KEY]).fetchone()
+        if row is None:
+            raise DemoNotRemoved("the demo team has not been removed, so there is nothing to bring back")
+        record = json.loads(row[0])
+        batches, reps = [int(b) for b in record["batches"]], [int(r) for r in record["reps"]]
+        # An event a real upload brought in meanwhile (same identity) is not added twice.
+        cur.execute("DELETE FROM parked_events p USING events e WHERE p.event_key = e.event_key")
+        back = int(cur.execute("SELECT count(*) FROM parked_events").fetchone()[0])  # type: ignore[index]
+        cur.execute("INSERT INTO events BY NAME SELECT * FROM parked_events")
+        mark_touched(cur, "SELECT rep_id, CAST(occurred_at AS DATE) FROM parked_events")
+        refresh_rollups(cur, catalog, touched=True)
+        cur.execute("DELETE FROM parked_events")
+        cur.execute("UPDATE batches SET status = 'live', undone_at = NULL WHERE list_contains(?, batch_id)", [batches])
+        cur.execute("UPDATE reps SET active = TRUE WHERE list_contains(?, rep_id)", [reps])
+        cur.execute("DELETE FROM meta WHERE key = ?", [_REMOVED_KEY])
+    return DemoRemoval(batches=batches, reps=reps, events=back)

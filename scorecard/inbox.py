@@ -8,13 +8,15 @@ are left alone. Date order can be given in the name: `x.dayfirst.csv`.
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scorecard.ingest import FileRejected, IngestOptions, IngestResult, ingest_path
+from scorecard.ingest import FileRejected, IngestOptions, IngestResult, ingest_bytes
 from scorecard.ingest.errors import AmbiguousDates
 from scorecard.store import Store, open_store
 
@@ -22,6 +24,7 @@ log = logging.getLogger(__name__)
 
 _PARTIAL_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp")
 _SETTLED_AFTER_S = 1.0
+_FOLDERS = ("done", "failed")
 
 
 @dataclass(frozen=True)
@@ -37,17 +40,24 @@ def _candidates(inbox_dir: Path, sizes: dict[Path, int]) -> list[Path]:
     ready = []
     now = time.time()
     for path in sorted(inbox_dir.iterdir()):
-        if not path.is_file() or path.name.startswith((".", "~$")) or path.name.lower().endswith(_PARTIAL_SUFFIXES):
+        if path.name.startswith((".", "~$")) or path.name.lower().endswith(_PARTIAL_SUFFIXES) or path.name in _FOLDERS:
             continue
-        stat = path.stat()
-        if now - stat.st_mtime >= _SETTLED_AFTER_S or sizes.get(path) == stat.st_size:
+        if path.is_symlink():  # taken at once, to be parked in failed/ unread
+            ready.append(path)
+            continue
+        if not path.is_file():
+            continue
+        info = path.stat()
+        if now - info.st_mtime >= _SETTLED_AFTER_S or sizes.get(path) == info.st_size:
             ready.append(path)
         else:
-            sizes[path] = stat.st_size
+            sizes[path] = info.st_size
     return ready
 
 
 def _move(path: Path, folder: Path) -> Path:
+    if folder.is_symlink():  # done/ and failed/ are ours: a link there would send files (and notes) elsewhere
+        folder.unlink()
     folder.mkdir(exist_ok=True)
     target = folder / f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{path.name}"
     path.replace(target)
@@ -61,10 +71,34 @@ def _ambiguous_reason(exc: AmbiguousDates) -> str:
     )
 
 
+def read_own_file(path: Path) -> bytes:
+    """The bytes of a regular file that is the inbox's own: never through a link.
+
+    A symbolic link (or a second hard link) dropped into the inbox could point
+    at any file the app can read, such as the passcode file, and its lines
+    would come back as rejected rows. O_NOFOLLOW refuses the link itself, and
+    the checks run on the opened file, so swapping the file after a look does
+    not help either.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if path.is_symlink():
+            raise FileRejected(path.name, "is a symbolic link; the inbox reads only files copied into it, never links") from exc
+        raise FileRejected(path.name, f"cannot be read ({exc.strerror}). Check the permissions.") from exc
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise FileRejected(path.name, "is not a regular file; copy the export itself into the inbox")
+        if info.st_nlink > 1:
+            raise FileRejected(path.name, "is a hard link to another file; copy the export into the inbox instead")
+        return fh.read()
+
+
 def process_file(store: Store, path: Path) -> InboxOutcome:
     inbox_dir = path.parent
     try:
-        result = ingest_path(store, path, IngestOptions(source="inbox"))
+        result = ingest_bytes(store, path.name, read_own_file(path), IngestOptions(source="inbox"))
     except AmbiguousDates as exc:
         reason = _ambiguous_reason(exc)
     except FileRejected as exc:
@@ -73,10 +107,10 @@ def process_file(store: Store, path: Path) -> InboxOutcome:
         log.exception("inbox: ingesting %s failed", path.name)
         reason = f"{path.name}: unexpected error ({type(exc).__name__}: {exc}). Upload it through the app to see more."
     else:
-        moved = _move(path, inbox_dir / "done")
+        moved = _move(path, inbox_dir / _FOLDERS[0])
         log.info("inbox: %s -> batch %s (%s added)", path.name, result.batch_id, result.rows_added)
         return InboxOutcome(path.name, moved, True, result, None)
-    moved = _move(path, inbox_dir / "failed")
+    moved = _move(path, inbox_dir / _FOLDERS[1])
     moved.with_name(moved.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
     log.warning("inbox: %s failed: %s", path.name, reason)
     return InboxOutcome(path.name, moved, False, None, reason)

@@ -51,6 +51,8 @@ class TeamSettings:
     shrinkage_k: float = 10.0
     rate_window_weeks: int = 13
     currency: str = "$"
+    # Rep scorecards open only from each rep's signed link (docs/security.md).
+    private_links: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -41,6 +41,27 @@ def default_db_path() -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
+def private_files() -> None:
+    """Make every file this process creates readable by its owner only.
+
+    The database, its write-ahead log (which DuckDB deletes and re-creates at
+    each checkpoint), spill files and backups all hold the team's data, and
+    DuckDB creates them with the process umask: tightening the umask is the
+    only way they are never world-readable, not even for a moment.
+    """
+    os.umask(os.umask(0o077) | 0o077)
+
+
+def _owner_only(path: Path) -> None:
+    """Tighten a file an older version created 0644; someone else's file is left as it is."""
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        try:
+            if candidate.exists() and candidate.stat().st_mode & 0o077:
+                candidate.chmod(0o600)
+        except PermissionError:
+            pass
+
+
 class Store:
     """A DuckDB file with its schema migrated, one connection, and a write lock."""
 
@@ -48,9 +69,30 @@ class Store:
         self.path = Path(path) if path is not None else default_db_path()
         self.read_only = read_only
         if not read_only:
+            private_files()
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = self._connect()
+        self._write_lock = threading.RLock()
+        # Every query holds a slot for as long as its cursor is in use; `quiesced` waits until
+        # none is, and new ones wait while the file is closed, so no query meets a closed file.
+        self._slots = threading.Condition()
+        self._in_use = 0
+        self._quiescing = False
+        self._closed = False
+        # Identifies the open file in cache keys: a restore swaps in another
+        # history under the same path, so (path, version) alone could collide.
+        self.token = uuid.uuid4().hex
+        self._changed = threading.Condition()
+        if not read_only:
+            _owner_only(self.path)
+            self._migrate()
+        else:
+            self._check_is_ours()
+        self._version = self._read_version()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
         try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
+            return duckdb.connect(str(self.path), read_only=self.read_only)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise DatabaseLocked(
@@ -58,29 +100,39 @@ class Store:
                     "Upload through the app's Upload page, or drop the file into data/inbox/."
                 ) from exc
             raise
-        self._write_lock = threading.RLock()
-        self._closed = False
-        # Identifies this open store in cache keys: a restore reopens the same
-        # path with another history, so (path, version) alone could collide.
-        self.token = uuid.uuid4().hex
-        self._changed = threading.Condition()
-        if not read_only:
-            self._migrate()
-        else:
-            self._check_is_ours()
-        self._version = self._read_version()
 
     # -- reading -----------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A fresh cursor: DuckDB cursors are cheap and safe to use one per thread."""
-        return self._con.cursor()
+        """A fresh cursor: DuckDB cursors are cheap and safe to use one per thread.
+
+        A bare cursor is not protected across a restore; the methods below use `_cursor`, which is.
+        """
+        with self._slots:
+            while self._quiescing:
+                self._slots.wait()
+            return self._con.cursor()
+
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._slots:
+            while self._quiescing:
+                self._slots.wait()
+            self._in_use += 1
+            cur = self._con.cursor()
+        try:
+            with cur:
+                yield cur
+        finally:
+            with self._slots:
+                self._in_use -= 1
+                self._slots.notify_all()
 
     def fetchall(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
-        with self.cursor() as cur:
+        with self._cursor() as cur:
             return cur.execute(sql, params).fetchall()
 
     def fetchone(self, sql: str, params: Params = None) -> tuple[Any, ...] | None:
-        with self.cursor() as cur:
+        with self._cursor() as cur:
             return cur.execute(sql, params).fetchone()
 
     def scalar(self, sql: str, params: Params = None) -> Any:
@@ -89,7 +141,7 @@ class Store:
 
     def frame(self, sql: str, params: Params = None) -> pl.DataFrame:
         """Run a query and return its result as a Polars frame."""
-        with self.cursor() as cur:
+        with self._cursor() as cur:
             result: pl.DataFrame = cur.sql(sql, params=params).pl()
             return result
 
@@ -121,7 +173,7 @@ class Store:
         """
         if self.read_only:
             raise PermissionError(f"{self.path} is open read-only")
-        with self._write_lock, self.cursor() as cur:
+        with self._write_lock, self._cursor() as cur:
             cur.begin()
             try:
                 yield cur
@@ -150,13 +202,43 @@ class Store:
         source = str(self.scalar("SELECT current_database()"))
         # A fresh alias, so concurrent copies never collide.
         alias = f"scorecard_copy_{uuid.uuid4().hex}"
-        with self.cursor() as cur:
+        with self._cursor() as cur:
             cur.execute(f"ATTACH ? AS {alias}", [str(target)])
             try:
                 cur.execute(f"COPY FROM DATABASE {_quote_identifier(source)} TO {alias}")
             finally:
                 # Detaching checkpoints the copy, so the single file is complete.
                 cur.execute(f"DETACH {alias}")
+
+    @contextmanager
+    def quiesced(self) -> Iterator[Path]:
+        """Close the file under the write lock, so it can be replaced; reopen it after.
+
+        Restore swaps the file inside this block. Writers (the inbox watcher, an
+        upload) wait on the lock and then write to the reopened file; new
+        cursors wait too. The Store object stays the same, so nobody holding it
+        can go on writing to a file that is no longer the live one.
+        """
+        if self.read_only:
+            raise PermissionError(f"{self.path} is open read-only")
+        with self._write_lock:
+            with self._slots:
+                self._quiescing = True
+                self._slots.wait_for(lambda: self._in_use == 0)
+            try:
+                self._con.close()
+                yield self.path
+            finally:
+                try:
+                    self._con = self._connect()
+                    _owner_only(self.path)
+                finally:
+                    with self._slots:
+                        self._quiescing = False
+                        self._slots.notify_all()
+                self._migrate()
+                self.token = uuid.uuid4().hex
+                self._announce(self._read_version())
 
     def close(self) -> None:
         # Waiters for a change notice the close within their own timeout; touching
@@ -186,7 +268,7 @@ class Store:
 
     def _migrate(self) -> None:
         """Apply forward-only migrations; each one in its own transaction."""
-        with self._write_lock, self.cursor() as cur:
+        with self._write_lock, self._cursor() as cur:
             cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TIMESTAMP)")
             current = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
             done = int(current[0]) if current else 0

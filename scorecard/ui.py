@@ -9,12 +9,15 @@ import time
 from collections.abc import Callable, Hashable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitAuthError
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from scorecard import auth, charts, scores, server_life, viewcache, views
+from scorecard import auth, charts, links, scores, server_life, viewcache, views
+from scorecard import text as text_
 from scorecard.calendar import parse_as_of
 from scorecard.catalog import Metric
 from scorecard.live import live_pages
@@ -127,44 +130,210 @@ _clock_fragment = st.fragment(_redraw_for_the_clock, run_every=REFRESH_S)
 
 
 # -- the manager gate ---------------------------------------------------------
+_SIGNED_OUT_KEY = "_manager_signed_out"
+_COOKIE_PENDING_KEY = "_manager_cookie_pending"
+_COOKIE_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+
+
+def client_id() -> str:
+    """Who is guessing, for the sign-in throttle: the connection's address (None on localhost)."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # outside a browser session
+        return "local"
+    # Only a real address counts; anything else (no client, a test harness) is "local".
+    return address if isinstance(address, str) and address else "local"
+
+
+def request_cookies() -> dict[str, str]:
+    """Cookies the browser sent when this session connected."""
+    try:
+        cookies = dict(st.context.cookies)
+    except Exception:
+        return {}
+    return {str(k): v for k, v in cookies.items() if isinstance(v, str)}
+
+
+def _passcode() -> str:
+    return auth.manager_passcode(data_dir())
+
+
+def _secret() -> bytes:
+    return auth.server_secret(data_dir())
+
+
+def _secrets_value(key: str) -> Any:
+    try:
+        return st.secrets.get(key)
+    except Exception:  # no secrets.toml at all
+        return None
+
+
+def oidc_configured() -> bool:
+    """True when `[auth]` is set in .streamlit/secrets.toml: managers may sign in with st.login."""
+    return bool(_secrets_value("auth"))
+
+
+def _manager_emails() -> set[str]:
+    raw = _secrets_value("manager_emails") or []
+    values = [raw] if isinstance(raw, str) else list(raw)
+    return {str(v).strip().lower() for v in values if str(v).strip()}
+
+
+def _oidc_manager() -> bool:
+    """Signed in through the identity provider with an address listed in `manager_emails`."""
+    if not oidc_configured() or not st.user.get("is_logged_in"):
+        return False
+    email = str(st.user.get("email") or "").strip().lower()
+    return bool(email) and email in _manager_emails() and st.user.get("email_verified") is not False
+
+
+def _cookie_manager() -> bool:
+    token = request_cookies().get(auth.SESSION_COOKIE)
+    return bool(token) and auth.session_valid(token, _secret(), _passcode(), time.time())
+
+
 def is_manager() -> bool:
-    return bool(st.session_state.get(UNLOCKED_KEY, False))
+    """Unlocked in this session, or carrying a valid signed cookie, or signed in as a listed manager."""
+    if st.session_state.get(UNLOCKED_KEY, False):
+        return True
+    if st.session_state.get(_SIGNED_OUT_KEY, False):
+        return False
+    if _oidc_manager() or _cookie_manager():
+        st.session_state[UNLOCKED_KEY] = True
+        return True
+    return False
+
+
+def _cookie_script(value: str, max_age: int) -> str:
+    """JavaScript that sets (or, with max_age 0, drops) the manager cookie in this browser.
+
+    Streamlit can read cookies but not set them, so the page sets it. The value
+    is our own signed token (checked to be cookie-safe), never user text.
+    """
+    if not set(value) <= _COOKIE_SAFE:
+        raise ValueError("a manager cookie value must be a signed token")
+    cookie = f"{auth.SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; SameSite=Strict"
+    return f"<script>document.cookie = '{cookie}' + (location.protocol === 'https:' ? '; Secure' : '');</script>"
+
+
+def _emit_pending_cookie() -> None:
+    pending = st.session_state.pop(_COOKIE_PENDING_KEY, None)
+    if pending is not None:
+        value, max_age = pending
+        st.html(_cookie_script(value, max_age), unsafe_allow_javascript=True, width="content")
+
+
+def _wait_text(seconds: float) -> str:
+    return f"{seconds:.0f} seconds" if seconds < 90 else f"{seconds / 60:.0f} minutes"
 
 
 def _passcode_form(key: str) -> None:
     with st.form(key, clear_on_submit=True, border=False):
         given = st.text_input("Manager passcode", type="password", key=f"{key}_input", autocomplete="current-password")
         if st.form_submit_button("Unlock"):
-            if auth.check_passcode(given, auth.manager_passcode(data_dir())):
+            passcode = _passcode()
+            attempt = auth.THROTTLE.attempt(client_id(), given, passcode, time.time())
+            if attempt.ok:
                 st.session_state[UNLOCKED_KEY] = True
+                st.session_state.pop(_SIGNED_OUT_KEY, None)
+                token = auth.session_token(_secret(), passcode, time.time())
+                st.session_state[_COOKIE_PENDING_KEY] = (token, auth.SESSION_SECONDS)
                 st.rerun()
+            elif attempt.wait_s > 0:
+                st.error(
+                    f"Too many wrong passcodes. Sign-in is paused for {_wait_text(attempt.wait_s)}; "
+                    "nothing you enter is checked until then."
+                )
             else:
-                time.sleep(0.4)  # slows guessing without bothering a person
-                st.error("That passcode is not right. Ask whoever runs the app; it is printed on the server console.")
+                st.error(
+                    "That passcode is not right. Ask whoever runs the app: it is set on the server "
+                    "(the server console says where it is kept)."
+                )
+
+
+def _sign_out() -> None:
+    token = request_cookies().get(auth.SESSION_COOKIE)
+    if token:
+        auth.revoke_session(token)
+    st.session_state[UNLOCKED_KEY] = False
+    st.session_state[_SIGNED_OUT_KEY] = True
+    st.session_state[_COOKIE_PENDING_KEY] = ("", 0)
+
+
+def _oidc_block() -> None:
+    if not oidc_configured():
+        return
+    if st.user.get("is_logged_in"):
+        st.caption(escape_md(f"Signed in as {st.user.get('email') or st.user.get('name') or 'unknown'}; not a listed manager."))
+        if st.button("Sign out", key="oidc_logout"):
+            st.logout()
+    elif st.button("Sign in with your company account", key="oidc_login", icon=":material/login:"):
+        try:
+            st.login()
+        except StreamlitAuthError as exc:
+            st.error(
+                "Company sign-in is configured in .streamlit/secrets.toml but cannot start: "
+                f"{escape_md(exc)} (it needs the Authlib package: pip install Authlib)."
+            )
 
 
 def manager_gate(*, show_form: bool = True) -> bool:
-    """The sidebar's manager block: a lock button when unlocked, else the passcode form."""
+    """The sidebar's manager block: a lock button when unlocked, else the sign-in form."""
     with st.sidebar:
+        _emit_pending_cookie()
         if is_manager():
             st.caption(":material/lock_open: Manager mode is on")
             if st.button("Lock manager pages", key="manager_lock"):
-                st.session_state[UNLOCKED_KEY] = False
+                _sign_out()
+                if _oidc_manager():
+                    st.logout()
                 st.rerun()
             return True
         if show_form:
             with st.expander("Manager sign-in", icon=":material/lock:"):
+                _oidc_block()
                 _passcode_form("manager_gate_sidebar")
     return False
 
 
 def require_manager() -> None:
-    """Stop the page with a clear message (and the passcode form) unless unlocked."""
+    """Stop the page with a clear message (and the sign-in form) unless unlocked."""
     if is_manager():
         return
     st.info("This page is for managers. Enter the manager passcode to continue; rep scorecards stay open to everyone.", icon=":material/lock:")
+    _oidc_block()
     _passcode_form("manager_gate_page")
     st.stop()
+
+
+def rep_link_gate(store: Store, settings: TeamSettings, slug: str) -> bool:
+    """With private links on, only a rep's current link (or a manager) opens a scorecard.
+
+    Returns False after telling the visitor to use their link; nothing else is
+    shown then, not even the list of names.
+    """
+    if not settings.private_links or is_manager():
+        return True
+    token = st.query_params.get(links.TOKEN_PARAM)
+    if slug and links.token_ok(store, slug, token):
+        return True
+    page_header("My scorecard")
+    st.info(
+        "Scorecards open from each rep's personal link. Ask your manager for yours; an old link stops working "
+        "when the manager makes a new one.",
+        icon=":material/link:",
+    )
+    return False
+
+
+def my_link(store: Store, settings: TeamSettings, slug: str) -> str:
+    """The link a rep bookmarks: with their current token when links are private."""
+    base = (st.context.url or "").split("?")[0].rstrip("/")
+    if not settings.private_links:
+        return links.rep_link(base, slug, None)
+    row = store.fetchone("SELECT rep_id FROM reps WHERE slug = ?", [slug])
+    return links.rep_link(base, slug, links.rep_token(store, int(row[0])) if row else None)
 
 
 # -- time and query parameters ----------------------------------------------
@@ -246,9 +415,11 @@ def status_icon(status: str | None) -> str:
 STATUS_ICONS = {"on_pace": ":material/check_circle:", "at_risk": ":material/warning:", "behind": ":material/arrow_downward:"}
 
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:&"})
-
-
 def escape_md(text: object) -> str:
     """Text from uploads inside a markdown-rendering element (st.error, labels) shown literally."""
-    return str(text).translate(_MD_SPECIAL)
+    return text_.escape_md(text)
+
+
+def plain(text: object) -> str:
+    """Text from uploads for plain-text elements (st.text, st.code): one line, no bidi overrides."""
+    return text_.plain(text)

@@ -25,3 +25,11 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s = new_store(tmp_path, "fixture.duckdb")
     yield s
     s.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wrong passcodes in one test must not lock the next one out (the throttle is process-wide)."""
+    from scorecard import auth
+
+    monkeypatch.setattr(auth, "THROTTLE", auth.Throttle())

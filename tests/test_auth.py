@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from scorecard.auth import PASSCODE_FILE, check_passcode, manager_passcode
+from scorecard.auth import (
+    PASSCODE_FILE,
+    SESSION_SECRET_FILE,
+    Throttle,
+    check_passcode,
+    manager_passcode,
+    revoke_session,
+    server_secret,
+    session_token,
+    session_valid,
+)
 
 
 def test_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -25,7 +35,7 @@ def test_secrets_file_when_no_environment(tmp_path: Path, monkeypatch: pytest.Mo
     assert manager_passcode(tmp_path, secrets_file=secrets) == "from-secrets"
 
 
-def test_generated_once_owner_only_and_printed(
+def test_generated_once_owner_only_and_only_its_place_is_printed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("SCORECARD_MANAGER_PASSCODE")
@@ -34,10 +44,13 @@ def test_generated_once_owner_only_and_printed(
     assert len(first) >= 12
     path = data / PASSCODE_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert first in capsys.readouterr().err
-    # The next start reads the same passcode and does not print it again.
+    # The console (often a shared log) says where it is and how to read it, never the passcode.
+    printed = capsys.readouterr()
+    assert first not in printed.err and first not in printed.out
+    assert str(path) in printed.err and f"cat {path}" in printed.err
+    # The next start reads the same passcode and prints nothing.
     assert manager_passcode(data, secrets_file=tmp_path / "missing.toml") == first
-    assert first not in capsys.readouterr().err
+    assert capsys.readouterr().err == ""
 
 
 def test_broken_secrets_file_falls_back_to_generated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,3 +68,74 @@ def test_check_passcode() -> None:
     assert not check_passcode("", "s3cret")
     assert not check_passcode(None, "s3cret")
     assert not check_passcode("", "")
+
+
+# -- throttling --------------------------------------------------------------------
+
+
+def test_one_client_is_locked_out_after_a_few_wrong_guesses(caplog: pytest.LogCaptureFixture) -> None:
+    throttle = Throttle(client_free=5, global_free=100, base_s=30)
+    now = 1_000.0
+    results = [throttle.attempt("10.0.0.9", f"guess-{i}", "s3cret", now + i * 0.3) for i in range(45)]
+    assert [r.ok for r in results].count(True) == 0
+    # Five guesses are compared; from the sixth on, the client waits and nothing is compared.
+    assert all(r.wait_s == 0 for r in results[:5]) and all(r.wait_s > 0 for r in results[6:])
+    # Even the right passcode is refused while the wait runs ...
+    assert not throttle.attempt("10.0.0.9", "s3cret", "s3cret", now + 20).ok
+    # ... and other clients are not affected.
+    assert throttle.attempt("10.0.0.7", "s3cret", "s3cret", now + 20).ok
+    # After the wait, the right passcode works and clears the count.
+    later = now + 14 + throttle.wait_s("10.0.0.9", now + 14) + 1
+    assert throttle.attempt("10.0.0.9", "s3cret", "s3cret", later).ok
+    assert throttle.wait_s("10.0.0.9", later) == 0
+    # Failed attempts are logged with the client, never with the guess.
+    assert "10.0.0.9" in caplog.text and "guess-" not in caplog.text and "s3cret" not in caplog.text
+
+
+def test_the_wait_doubles_with_each_further_wrong_guess() -> None:
+    throttle = Throttle(client_free=2, global_free=100, base_s=10, max_s=60)
+    waits = []
+    now = 0.0
+    for _ in range(7):
+        now += throttle.wait_s("c", now) + 0.01
+        waits.append(throttle.attempt("c", "x", "s3cret", now).wait_s)
+    assert waits[:2] == [0, 0]
+    assert [round(w) for w in waits[2:]] == [10, 20, 40, 60, 60]
+
+
+def test_guessing_from_many_clients_locks_everyone() -> None:
+    throttle = Throttle(client_free=5, global_free=20, base_s=30, window_s=900)
+    now = 5_000.0
+    for i in range(21):  # one guess each from 21 addresses
+        throttle.attempt(f"10.0.1.{i}", "wrong", "s3cret", now + i)
+    assert throttle.wait_s("10.9.9.9", now + 22) > 0
+    assert not throttle.attempt("10.9.9.9", "s3cret", "s3cret", now + 22).ok
+    assert throttle.attempt("10.9.9.9", "s3cret", "s3cret", now + 22 + 31).ok
+    # Old guesses leave the window: a slow trickle never adds up to a lockout.
+    slow = Throttle(client_free=5, global_free=20, window_s=60)
+    for i in range(40):
+        slow.attempt(f"10.0.2.{i}", "wrong", "s3cret", 10_000.0 + i * 10)
+    assert slow.wait_s("anyone", 10_000.0 + 400) == 0
+
+
+# -- signed sessions ------------------------------------------------------------------
+
+
+def test_session_tokens_expire_are_bound_to_the_passcode_and_cannot_be_forged(tmp_path: Path) -> None:
+    secret = server_secret(tmp_path)
+    assert stat.S_IMODE((tmp_path / SESSION_SECRET_FILE).stat().st_mode) == 0o600
+    assert server_secret(tmp_path) == secret  # kept across restarts
+    now = 1_700_000_000.0
+    token = session_token(secret, "s3cret", now, seconds=3600)
+    assert set(token) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+    assert session_valid(token, secret, "s3cret", now + 3599)
+    assert not session_valid(token, secret, "s3cret", now + 3600)  # expired
+    assert not session_valid(token, secret, "new-passcode", now)  # the passcode changed: everyone signs in again
+    assert not session_valid(token, b"another server", "s3cret", now)
+    version, expires, nonce, mac = token.split(".")
+    assert not session_valid(f"{version}.{int(expires) + 86400}.{nonce}.{mac}", secret, "s3cret", now + 4000)
+    assert not session_valid(f"{version}.{expires}.{nonce}.{mac[:-2]}AA", secret, "s3cret", now)
+    for junk in ("", "v1", "v1.x.y.z", "v2." + token[3:], token + ".x", None):
+        assert not session_valid(junk, secret, "s3cret", now)
+    revoke_session(token)
+    assert not session_valid(token, secret, "s3cret", now)

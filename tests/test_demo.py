@@ -248,5 +248,7 @@ def test_setup_generates_the_passcode_on_first_start(
     assert main(["setup", "--db", str(db)]) == 0
     captured = capsys.readouterr()
     stored = tmp_path / ".manager_passcode"
-    assert stored.read_text().strip() in captured.err  # printed once, when generated
+    # Where it is kept and how to read it, never the passcode itself (consoles end up in shared logs).
+    assert stored.read_text().strip() not in captured.err + captured.out
+    assert f"cat {stored}" in captured.err
     assert str(stored) in captured.out

@@ -79,3 +79,38 @@ def test_watcher_picks_up_a_file_within_ten_seconds(store: Store, tmp_path: Path
     assert not thread.is_alive()
     assert list((inbox / "done").glob("*live.csv"))
     assert store.scalar("SELECT count(*) FROM events") == 3
+
+
+def test_links_are_never_followed(store: Store, tmp_path: Path) -> None:
+    """A link in the inbox could point at any file the app can read (the passcode file): it is parked unread."""
+    secret = tmp_path / "outside" / ".manager_passcode"
+    secret.parent.mkdir()
+    secret.write_text("rep,date,type\nsecret-passcode-value,2026-11-20,Call\n")
+    os.utime(secret, (time.time() - 10, time.time() - 10))  # settled, so the hard link is taken at once
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "linked.csv").symlink_to(secret)
+    os.link(secret, inbox / "hard.csv")
+    (inbox / "dangling.csv").symlink_to(tmp_path / "nowhere.csv")
+    outcomes = {o.file_name: o for o in process_inbox(store, inbox)}
+    assert set(outcomes) == {"linked.csv", "hard.csv", "dangling.csv"}
+    for name, says in (("linked.csv", "symbolic link"), ("hard.csv", "hard link"), ("dangling.csv", "symbolic link")):
+        outcome = outcomes[name]
+        assert not outcome.ok and outcome.moved_to.parent == inbox / "failed"
+        reason = outcome.moved_to.with_name(outcome.moved_to.name + ".reason.txt").read_text()
+        assert says in reason and "secret-passcode-value" not in reason
+    assert store.scalar("SELECT count(*) FROM batches") == 0
+    assert store.scalar("SELECT count(*) FROM rejected_rows WHERE raw LIKE '%secret-passcode%'") == 0
+    assert secret.read_text().startswith("rep,date")  # the target itself is untouched
+
+
+def test_a_linked_failed_folder_is_not_followed(store: Store, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "failed").symlink_to(elsewhere, target_is_directory=True)
+    _drop(inbox, "broken.csv", b"rep,type\nAna,Call\n")
+    (outcome,) = process_inbox(store, inbox)
+    assert outcome.moved_to.parent == inbox / "failed" and not (inbox / "failed").is_symlink()
+    assert list(elsewhere.iterdir()) == []

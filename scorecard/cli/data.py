@@ -25,6 +25,11 @@ from scorecard.ingest import (
 from scorecard.ingest.values import DateOrder
 from scorecard.store import Store
 
+DEMO_NOTE = (
+    "Your first real data is in, beside the demo team ({reps} demo reps).\n"
+    "  Remove the demo team with:  python -m scorecard demo --remove   (undo: python -m scorecard demo --restore)"
+)
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ingest = add_command(sub, "ingest", _ingest, "import CRM export files (CSV or .xlsx), one upload batch per file")
@@ -76,12 +81,15 @@ def _summary(path: Path, r: IngestResult) -> str:
 
 
 def _ingest(args: argparse.Namespace, store: Store) -> int:
+    from scorecard import demo
+
     mapping = parse_map(args.map)
     missing = [str(p) for p in args.files if not p.is_file()]
     if missing:
         raise UsageError(f"no such file: {', '.join(missing)} (nothing was imported)")
     order: DateOrder | None = "dayfirst" if args.dayfirst else "monthfirst" if args.monthfirst else None
     options = IngestOptions(column_map=mapping, date_order=order, strict=args.strict, source="cli")
+    first_real = not demo.demo_presence(store).real_batches
     failed = 0
     for path in args.files:
         try:
@@ -91,6 +99,8 @@ def _ingest(args: argparse.Namespace, store: Store) -> int:
             print(f"error: {exc}", file=sys.stderr)
             continue
         print(_summary(path, result))
+    if first_real and demo.offer_removal(store):
+        print(DEMO_NOTE.format(reps=demo.demo_presence(store).reps))
     return 1 if failed else 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from scorecard import auth
@@ -22,13 +23,37 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo.add_argument("--as-of", dest="as_of", help="ISO date or datetime, team-local when naive (default: now)")
     demo.add_argument("--out", type=Path, default=None, help="folder for the export files (default data/samples/demo)")
+    which = demo.add_mutually_exclusive_group()
+    which.add_argument("--remove", action="store_true", help="remove the demo team (undo its uploads, deactivate its reps)")
+    which.add_argument("--restore", action="store_true", help="bring a removed demo team back")
     add_command(sub, "setup", _setup, "create the database with the demo team if it does not exist yet")
+
+
+def _remove_or_restore(args: argparse.Namespace, store: Store) -> int:
+    from scorecard.demo import DemoNotRemoved, remove_demo, restore_demo
+
+    try:
+        if args.remove:
+            gone = remove_demo(store, datetime.now(UTC))
+            print(
+                f"demo team removed: {len(gone.batches)} demo uploads undone, {len(gone.reps)} demo reps deactivated, "
+                f"{gone.events:,} events set aside. Bring it back with: python -m scorecard demo --restore"
+            )
+        else:
+            back = restore_demo(store)
+            print(f"demo team back: {len(back.batches)} uploads, {len(back.reps)} reps, {back.events:,} events")
+    except (DemoNotRemoved, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _demo(args: argparse.Namespace, store: Store) -> int:
     from scorecard.demo import DEFAULT_OUT, build_demo
     from scorecard.ingest import FileRejected
 
+    if args.remove or args.restore:
+        return _remove_or_restore(args, store)
     if args.reps < 1 or args.weeks < 1:
         raise UsageError("--reps and --weeks must be at least 1")
     try:

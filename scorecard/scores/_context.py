@@ -38,6 +38,7 @@ class Context:
     """
 
     version: int
+    token: str
     settings: TeamSettings
     catalog: Catalog
     reps: pl.DataFrame  # rep_id, slug, display_name, email, aliases, team, active, is_demo
@@ -94,11 +95,13 @@ def context(store: Store) -> Context:
     """The team context for the store's current data version (cached)."""
     version = store.data_version()
     cached = _contexts.get(store)
-    if cached is not None and cached.version == version:
+    # The token changes when a restore swaps another file in under the same Store.
+    if cached is not None and cached.version == version and cached.token == store.token:
         return cached
     settings = load_settings(store)
     ctx = Context(
         version=version,
+        token=store.token,
         settings=settings,
         catalog=load_catalog(store),
         # Sorted here rather than in SQL: cheaper for a thousand rows, same (binary) order.

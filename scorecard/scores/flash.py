@@ -16,6 +16,7 @@ from scorecard.scores._reps import Scope, scope_reps
 from scorecard.scores.pace import week_cells
 from scorecard.spreadsheet import guard_cell
 from scorecard.store import Store
+from scorecard.text import escape_md
 
 TEAM_TOTAL = "Team total"
 @dataclass(frozen=True)
@@ -35,8 +36,8 @@ class FlashReport:
         return out.getvalue().encode("utf-8")
 
     def to_markdown(self) -> str:
-        """A printable table; percentages shown as whole percents."""
-        title = f"# Weekly flash: {self.period.label}" + (f" · {self.team}" if self.team else " · all teams")
+        """A printable table; percentages shown as whole percents. Names and labels are escaped, never rendered."""
+        title = f"# Weekly flash: {_md(self.period.label)}" + (f" · {_md(self.team)}" if self.team else " · all teams")
         columns = [c for c in self.frame.columns if c != "slug"]
         lines = [title, "", "| " + " | ".join(_md(c) for c in columns) + " |", "|" + "---|" * len(columns)]
         for row in self.frame.select(columns).iter_rows():
@@ -57,7 +58,8 @@ def _csv_value(value: Any) -> Any:
 
 
 def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    # Escapes every Markdown mark (| too, so a name cannot split a table row) and HTML's < > &.
+    return escape_md(text)
 
 
 def _show(column: str, value: Any) -> str:
