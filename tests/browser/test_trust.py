@@ -6,10 +6,7 @@ so what Streamlit's Markdown renderer makes of escaped text is checked, not assu
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,9 +14,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from scorecard.text import WORD_JOINER
-from tests.browser.conftest import ROOT, Server, _free_port, _wait_healthy
+from tests.browser.conftest import Server
 from tests.browser.helpers import no_exception, open_app, settle, shot
 from tests.factories_hostile import HOSTILE_NAMES, seed_hostile_file, visible
+from tests.serving import ServerProcess
 
 pytestmark = pytest.mark.browser
 
@@ -32,26 +30,13 @@ def hostile_server(_chromium_available: None, tmp_path_factory: pytest.TempPathF
     base = tmp_path_factory.mktemp("hostile-app")
     db = base / "scorecard.duckdb"
     seed_hostile_file(db)
-    port = _free_port()
-    env = {**os.environ, "SCORECARD_DB": str(db), "SCORECARD_INBOX": "off", "SCORECARD_MANAGER_PASSCODE": PASSCODE}
-    log = base / "streamlit.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    inbox = base / "inbox"
+    inbox.mkdir()
+    app = ServerProcess(db, inbox, base / "streamlit.log", passcode=PASSCODE).start()
     try:
-        _wait_healthy(url, proc, log)
-        yield Server(url, db, base / "inbox", log)
+        yield app
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        app.stop()
 
 
 def _no_markup_from_names(page: Page) -> None:
