@@ -82,7 +82,7 @@ def actuals(
     cutoff = min(as_of.date(), end + timedelta(days=1))
     ids = scope_ids(ctx, scope)
     parts = [rollups(store, ctx, scope, start, cutoff, wanted)]
-    if focus is not None and focus not in set(ids.to_list()):
+    if focus is not None and not ids.is_in([focus]).any():
         ids = pl.concat([ids, pl.Series([focus], dtype=pl.Int32)])
         parts.append(rollups(store, ctx, Scope(rep_ids=(focus,)), start, cutoff, wanted))
     day_open = max(datetime.combine(as_of.date(), time.min), datetime.combine(start, time.min))
