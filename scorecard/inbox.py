@@ -2,7 +2,10 @@
 
 A file is taken only once it is complete: its size must be unchanged across
 two looks, or it must be older than a second. Dotfiles and partial downloads
-are left alone. Date order can be given in the name: `x.dayfirst.csv`.
+are left alone. Date order, decimal mark and source can be given in the
+name: `x.dayfirst.csv`, `x.decimal-comma.csv`, `x.source-team-b.csv`.
+Anything else dropped here that is not a regular file (a folder, a named pipe,
+a device) is moved to failed/ with a reason, never left to wait silently.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scorecard.ingest import FileRejected, IngestOptions, IngestResult, ingest_path
-from scorecard.ingest.errors import AmbiguousDates
+from scorecard.ingest.errors import AmbiguousAmounts, AmbiguousDates, AmbiguousSource
 from scorecard.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
 _PARTIAL_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp")
 _SETTLED_AFTER_S = 1.0
+_FOLDERS = ("done", "failed")
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,10 @@ def _candidates(inbox_dir: Path, sizes: dict[Path, int]) -> list[Path]:
     ready = []
     now = time.time()
     for path in sorted(inbox_dir.iterdir()):
-        if not path.is_file() or path.name.startswith((".", "~$")) or path.name.lower().endswith(_PARTIAL_SUFFIXES):
+        if path.name.startswith((".", "~$")) or path.name.lower().endswith(_PARTIAL_SUFFIXES) or path.name in _FOLDERS:
+            continue
+        if not path.is_file():  # a folder, pipe or device: refused at once (stat never opens it)
+            ready.append(path)
             continue
         stat = path.stat()
         if now - stat.st_mtime >= _SETTLED_AFTER_S or sizes.get(path) == stat.st_size:
@@ -54,10 +61,16 @@ def _move(path: Path, folder: Path) -> Path:
     return target
 
 
-def _ambiguous_reason(exc: AmbiguousDates) -> str:
+def _ambiguous_reason(exc: AmbiguousDates | AmbiguousAmounts | AmbiguousSource) -> str:
+    if isinstance(exc, AmbiguousDates):
+        what, endings = "the date order", "a `.dayfirst.csv` or `.monthfirst.csv` ending (for example report.dayfirst.csv)"
+    elif isinstance(exc, AmbiguousAmounts):
+        what, endings = "the decimal mark", "a `.decimal-comma.csv` or `.decimal-point.csv` ending (for example report.decimal-comma.csv)"
+    else:
+        what, endings = "the source", "a `.source-NAME.csv` ending (for example report.source-team-b.csv)"
     return (
-        f"{exc}\nUpload it through the app's Upload page and choose the date order there, or rename it with a "
-        "`.dayfirst.csv` or `.monthfirst.csv` ending (for example report.dayfirst.csv) and drop it here again."
+        f"{exc}\nUpload it through the app's Upload page and choose {what} there, or rename it with "
+        f"{endings} and drop it here again."
     )
 
 
@@ -65,7 +78,7 @@ def process_file(store: Store, path: Path) -> InboxOutcome:
     inbox_dir = path.parent
     try:
         result = ingest_path(store, path, IngestOptions(source="inbox"))
-    except AmbiguousDates as exc:
+    except (AmbiguousDates, AmbiguousAmounts, AmbiguousSource) as exc:
         reason = _ambiguous_reason(exc)
     except FileRejected as exc:
         reason = str(exc)
