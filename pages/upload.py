@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import polars as pl
@@ -12,6 +13,7 @@ from scorecard.ingest import FileRejected, IngestOptions
 
 NO_COLUMN = "(not in this file)"
 DATE_ORDERS = {"dayfirst": "Day first (31/12/2026)", "monthfirst": "Month first (12/31/2026)"}
+DECIMAL_MARKS = {"comma": "Decimal comma (1.234,50)", "point": "Decimal point (1,234.50)"}
 HISTORY_COLUMNS: dict[str, str | st.column_config.Column] = {
     "id": st.column_config.NumberColumn("Batch", width="small"),
     "file": st.column_config.TextColumn("File", width="medium"),
@@ -22,10 +24,13 @@ HISTORY_COLUMNS: dict[str, str | st.column_config.Column] = {
     "rows_read": "Rows read",
     "rows_added": "Added",
     "rows_duplicate": "Already present",
+    "rows_corrected": "Corrected",
     "rows_rejected": "Rejected",
     "new_reps": st.column_config.ListColumn("New reps"),
     "data_from": st.column_config.DatetimeColumn("Data from", format="YYYY-MM-DD"),
     "data_to": st.column_config.DatetimeColumn("Data to", format="YYYY-MM-DD"),
+    "record_source": "Source",
+    "notes": st.column_config.ListColumn("Notes"),
 }
 FIELD_HELP = {
     "rep": "Who did it (name, email or owner)",
@@ -82,6 +87,31 @@ def _date_order(key: str, preview_needs: bool, detected: str | None) -> str | No
     return choice
 
 
+def _decimal_mark(key: str, examples: list[str]) -> str | None:
+    st.caption("Amounts such as " + ", ".join(repr(e) for e in examples[:3]) + " mean different numbers depending on the decimal mark.")
+    choice: str | None = st.radio(
+        "Every amount in this file reads both ways. Which decimal mark does it use?",
+        list(DECIMAL_MARKS),
+        format_func=DECIMAL_MARKS.__getitem__,
+        index=None,
+        horizontal=True,
+        key=f"decimal:{key}",
+    )
+    return choice
+
+
+def _source_name(key: str, default: str) -> str | None:
+    """Asked only after an import was refused because the sheet's record ids clash with another sheet's."""
+    st.warning("Name this sheet's source: the same name each time you upload this sheet keeps its rows apart from other sheets.")
+    same = st.checkbox(
+        "It is the same sheet as before; the reps of those records were corrected", key=f"same_source:{key}"
+    )
+    if same:
+        return default
+    name = st.text_input("Source name (for example the team or the sheet's name)", key=f"source:{key}").strip()
+    return name or None
+
+
 REJECTS_SHOWN = 50  # the download has them all
 
 
@@ -89,6 +119,8 @@ def _show_result(result: ingest.IngestResult) -> None:
     st.success(
         f"Imported as batch {result.batch_id}: {result.rows_added:,} added · "
         f"{result.rows_duplicate:,} already present · {result.rows_rejected:,} rejected"
+        + (f" · {result.rows_corrected:,} corrected" if result.rows_corrected else "")
+        + (f" · {result.rows_outdated:,} older than a correction (not applied)" if result.rows_outdated else "")
         + (f" · {result.rows_skipped:,} footer/blank lines skipped" if result.rows_skipped else "")
     )
     cols = st.columns(4)
@@ -99,6 +131,13 @@ def _show_result(result: ingest.IngestResult) -> None:
     if result.new_reps:
         st.caption("New reps created (edit them on the Roster page):")
         st.text(", ".join(result.new_reps))
+    if result.merge_proposals:
+        st.warning("Possibly the same person under two spellings; if so, merge them on the Roster page:")
+        st.text("\n".join(p.text() for p in result.merge_proposals))
+    other_notes = [n for n in result.notes if not n.startswith("new rep ")]
+    if other_notes:
+        st.caption("Notes:")
+        st.text("\n".join(other_notes))
     if result.unmapped_labels:
         st.caption("Labels that count toward no metric yet (kept; map them on the Mapping page):")
         st.dataframe(_label_counts(result.unmapped_labels), hide_index=True)
@@ -135,6 +174,8 @@ def _import(key: str, name: str, data: bytes, options: IngestOptions) -> None:
     except FileRejected as exc:
         bar.empty()
         st.session_state[f"error:{key}"] = f"{exc.file_name}: {exc.message}"
+        if isinstance(exc, ingest.AmbiguousSource):
+            st.session_state[f"source_needed:{key}"] = exc.source
         return
     bar.empty()
     st.session_state[f"result:{key}"] = result
@@ -174,11 +215,32 @@ def _one_file(uploaded: st.runtime.uploaded_file_manager.UploadedFile) -> None:
         options = IngestOptions(column_map=overrides, date_order=order, source="upload")  # type: ignore[arg-type]
         try:
             preview = ingest.preview_file(uploaded.name, data, options, store=store) if (overrides or order or first is None) else first
+            if preview.needs_decimal_mark:
+                mark = _decimal_mark(key, preview.amount_examples)
+                if mark is None:
+                    st.warning("Choose the decimal mark above; the file is imported only once its amounts are unambiguous.")
+                    st.dataframe(preview.preview, hide_index=True, height=200)
+                    return
+                options = replace(options, decimal_mark=mark)  # type: ignore[arg-type]
+                preview = ingest.preview_file(uploaded.name, data, options, store=store)
         except FileRejected as exc:
             st.error(f"{ui.escape_md(exc.file_name)} cannot be imported as mapped; nothing was written. {ui.escape_md(exc.message)}")
             return
+        clash = st.session_state.get(f"source_needed:{key}")
+        if clash is not None:
+            named = _source_name(key, clash)
+            if named is None:
+                return
+            try:
+                options = replace(options, source_name=named)
+            except ValueError as exc:  # the name itself is not usable: say why, import nothing
+                st.error(ui.escape_md(exc))
+                return
         assert preview is not None
-        st.caption(f"Detected layout: {ui.escape_md(preview.layout)} · {preview.rows:,} data rows")
+        st.caption(
+            f"Detected layout: {ui.escape_md(preview.layout)} · {preview.rows:,} data rows"
+            + (f" · record ids of source {ui.escape_md(options.source_name or preview.record_source)}" if preview.record_source else "")
+        )
         for warning in preview.warnings:
             st.warning(ui.escape_md(warning))
         st.dataframe(preview.preview, hide_index=True, height=240)
@@ -235,7 +297,8 @@ def _history() -> None:
             st.session_state.pop("undo_confirm", None)
             st.session_state["undo_done"] = (
                 f"Batch #{outcome.batch_id} undone: {outcome.events_removed:,} rows removed, "
-                f"{outcome.events_kept_shared:,} kept because another upload also has them."
+                f"{outcome.events_kept_shared:,} kept because another upload also has them"
+                + (f", {outcome.events_restored:,} back to their version before this upload corrected them." if outcome.events_restored else ".")
             )
             st.rerun()
         if no.button("Cancel", key="undo_no"):

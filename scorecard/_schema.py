@@ -6,6 +6,72 @@ them); timestamps of our own bookkeeping (uploaded_at, launched_at …) are UTC.
 
 from __future__ import annotations
 
+# Shipped layouts and the record-id source their uploads used (crm:kind), for the backfill below.
+_LAYOUT_SOURCES = (
+    "('salesforce_activity', 'salesforce:activity'), ('salesforce_opportunity', 'salesforce:deal'), "
+    "('hubspot_activity', 'hubspot:activity'), ('hubspot_deal', 'hubspot:deal'), "
+    "('pipedrive_activity', 'pipedrive:activity'), ('pipedrive_deal', 'pipedrive:deal'), "
+    "('outreach', 'outreach:activity'), ('salesloft', 'salesloft:activity')"
+)
+
+# Event identity by source, corrections that keep the version they replace,
+# and the currency an amount was written in (docs/identity.md).
+IDENTITY_BY_SOURCE: list[str] = [
+    # currency: ISO code (or an ambiguous symbol as written), NULL when the export stated none.
+    # source: the record-id source (namespace) of the upload that added the event.
+    "ALTER TABLE events ADD COLUMN currency VARCHAR",
+    "ALTER TABLE events ADD COLUMN source VARCHAR",
+    # The demo team's parked events keep the same columns (they go back BY NAME).
+    "ALTER TABLE parked_events ADD COLUMN currency VARCHAR",
+    "ALTER TABLE parked_events ADD COLUMN source VARCHAR",
+    # Versions a correction replaced, with the batch that replaced them; undoing
+    # that batch puts the latest remaining version back into events.
+    """CREATE TABLE event_versions (
+        event_id BIGINT NOT NULL,
+        event_key UHUGEINT NOT NULL,
+        rep_id INTEGER NOT NULL,
+        occurred_at TIMESTAMP NOT NULL,
+        raw_type VARCHAR,
+        raw_outcome VARCHAR,
+        raw_subject VARCHAR,
+        activity_label VARCHAR,
+        outcome_label VARCHAR,
+        amount DOUBLE,
+        record_id VARCHAR,
+        first_batch_id INTEGER NOT NULL,
+        currency VARCHAR,
+        source VARCHAR,
+        superseded_by INTEGER NOT NULL
+    )""",
+    "ALTER TABLE batches ADD COLUMN record_source VARCHAR",
+    "ALTER TABLE batches ADD COLUMN rows_corrected INTEGER DEFAULT 0",
+    "ALTER TABLE batches ADD COLUMN rows_outdated INTEGER DEFAULT 0",
+    # notes: JSON list of what the upload summary said besides counts (merge proposals, stripped bytes ...).
+    "ALTER TABLE batches ADD COLUMN notes VARCHAR",
+    # Backfill: CRM uploads used crm:kind; a generic sheet used one namespace for
+    # every id column, now 'generic:<id column>' ('generic' without one).
+    f"""UPDATE batches SET record_source = coalesce(
+            (SELECT s FROM (VALUES {_LAYOUT_SOURCES}) AS t(l, s) WHERE t.l = batches.layout),
+            CASE WHEN layout = 'generic' THEN coalesce(
+                'generic:' || nullif(lower(regexp_replace(trim(json_extract_string(column_map, '$.record_id')), '\\s+', ' ', 'g')), ''),
+                'generic') END)""",
+    "UPDATE events SET source = b.record_source FROM batches b WHERE b.batch_id = events.first_batch_id",
+    """UPDATE events SET event_key = md5_number('r|' || source || '|' || record_id)
+       WHERE record_id IS NOT NULL AND source LIKE 'generic%'""",
+    # Rows without a record id were keyed by rep_id, which a roster merge changes;
+    # they are now keyed by the rep as written, best known here as the display name.
+    """UPDATE events SET event_key = n.k FROM (
+        SELECT event_id, md5_number(concat_ws('|', 'f', lower(r.display_name),
+                   strftime(occurred_at, '%Y-%m-%d %H:%M:%S.%f'), activity_label, outcome_label,
+                   coalesce(lower(trim(raw_subject)), ''), coalesce(CAST(amount AS VARCHAR), ''),
+                   row_number() OVER (
+                       PARTITION BY lower(r.display_name), occurred_at, activity_label, outcome_label,
+                                    lower(trim(raw_subject)), amount
+                       ORDER BY event_id))) AS k
+        FROM events JOIN reps r USING (rep_id) WHERE record_id IS NULL) n
+       WHERE events.event_id = n.event_id""",
+]
+
 MIGRATIONS: list[list[str]] = [
     # 1: the whole first schema
     [
@@ -152,4 +218,6 @@ MIGRATIONS: list[list[str]] = [
     [
         "CREATE TABLE parked_events AS FROM events LIMIT 0",
     ],
+    # 4: identity by source, corrections that keep what they replace, currencies (docs/identity.md)
+    IDENTITY_BY_SOURCE,
 ]

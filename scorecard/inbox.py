@@ -2,7 +2,10 @@
 
 A file is taken only once it is complete: its size must be unchanged across
 two looks, or it must be older than a second. Dotfiles and partial downloads
-are left alone. Date order can be given in the name: `x.dayfirst.csv`.
+are left alone. Date order, decimal mark and source can be given in the
+name: `x.dayfirst.csv`, `x.decimal-comma.csv`, `x.source-team-b.csv`.
+Anything else dropped here that is not a regular file (a folder, a named pipe,
+a device) is moved to failed/ with a reason, never left to wait silently.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scorecard.ingest import FileRejected, IngestOptions, IngestResult, ingest_bytes
-from scorecard.ingest.errors import AmbiguousDates
+from scorecard.ingest.errors import AmbiguousAmounts, AmbiguousDates, AmbiguousSource
+from scorecard.ingest.reading import MAX_FILE_BYTES
 from scorecard.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -42,10 +46,8 @@ def _candidates(inbox_dir: Path, sizes: dict[Path, int]) -> list[Path]:
     for path in sorted(inbox_dir.iterdir()):
         if path.name.startswith((".", "~$")) or path.name.lower().endswith(_PARTIAL_SUFFIXES) or path.name in _FOLDERS:
             continue
-        if path.is_symlink():  # taken at once, to be parked in failed/ unread
+        if path.is_symlink() or not path.is_file():  # a link, folder, pipe or device: parked in failed/ unread
             ready.append(path)
-            continue
-        if not path.is_file():
             continue
         info = path.stat()
         if now - info.st_mtime >= _SETTLED_AFTER_S or sizes.get(path) == info.st_size:
@@ -64,10 +66,16 @@ def _move(path: Path, folder: Path) -> Path:
     return target
 
 
-def _ambiguous_reason(exc: AmbiguousDates) -> str:
+def _ambiguous_reason(exc: AmbiguousDates | AmbiguousAmounts | AmbiguousSource) -> str:
+    if isinstance(exc, AmbiguousDates):
+        what, endings = "the date order", "a `.dayfirst.csv` or `.monthfirst.csv` ending (for example report.dayfirst.csv)"
+    elif isinstance(exc, AmbiguousAmounts):
+        what, endings = "the decimal mark", "a `.decimal-comma.csv` or `.decimal-point.csv` ending (for example report.decimal-comma.csv)"
+    else:
+        what, endings = "the source", "a `.source-NAME.csv` ending (for example report.source-team-b.csv)"
     return (
-        f"{exc}\nUpload it through the app's Upload page and choose the date order there, or rename it with a "
-        "`.dayfirst.csv` or `.monthfirst.csv` ending (for example report.dayfirst.csv) and drop it here again."
+        f"{exc}\nUpload it through the app's Upload page and choose {what} there, or rename it with "
+        f"{endings} and drop it here again."
     )
 
 
@@ -92,14 +100,17 @@ def read_own_file(path: Path) -> bytes:
             raise FileRejected(path.name, "is not a regular file; copy the export itself into the inbox")
         if info.st_nlink > 1:
             raise FileRejected(path.name, "is a hard link to another file; copy the export into the inbox instead")
-        return fh.read()
+        data = fh.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows while it is read
+    if len(data) > MAX_FILE_BYTES:
+        raise FileRejected(path.name, f"is larger than {MAX_FILE_BYTES // 1_048_576} MB. Export a shorter date range.")
+    return data
 
 
 def process_file(store: Store, path: Path) -> InboxOutcome:
     inbox_dir = path.parent
     try:
         result = ingest_bytes(store, path.name, read_own_file(path), IngestOptions(source="inbox"))
-    except AmbiguousDates as exc:
+    except (AmbiguousDates, AmbiguousAmounts, AmbiguousSource) as exc:
         reason = _ambiguous_reason(exc)
     except FileRejected as exc:
         reason = str(exc)

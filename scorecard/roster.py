@@ -2,6 +2,9 @@
 
 A name in an export matches a rep by email, display name or alias, ignoring
 case and white space. Unknown names become new reps (reported, never dropped).
+Names are normalised first (`normalize_name`, rules in docs/identity.md), and
+a new name that differs from a known one only by accents, case or
+punctuation ("Ana Lopez" next to "Ana López") becomes a merge proposal.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
@@ -17,6 +20,8 @@ import polars as pl
 from scorecard.store import Store
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+NAME_MAX = 100  # characters; a longer "name" is a mapped notes column, not a person
+EMAIL_MAX = 254  # the longest address mail systems accept
 
 
 @dataclass(frozen=True)
@@ -41,9 +46,39 @@ class RepRef:
 
 
 @dataclass(frozen=True)
+class MergeProposal:
+    """A rep just created whose name differs from an existing rep's only by accents, case or punctuation."""
+
+    new_name: str
+    new_rep_id: int
+    existing_name: str
+    existing_rep_id: int
+
+    def text(self) -> str:
+        return f"{self.new_name!r} looks like {self.existing_name!r}"
+
+
+@dataclass(frozen=True)
 class Resolution:
     ids: dict[RepRef, int]
     new_reps: list[str]  # display names of reps created
+    merge_proposals: list[MergeProposal] = field(default_factory=list)
+
+
+def normalize_name(text: str | None) -> str:
+    """A name as it is stored and shown: NFC, without invisible marks, single spaces.
+
+    Removed: format characters (Unicode category Cf: byte-order marks,
+    zero-width spaces and joiners, soft hyphens, left-to-right and other bidi
+    marks) and control characters. They are invisible, so two names that
+    differ only by them look identical and must be the same name. Runs of
+    white space of any kind (tabs, no-break spaces) become one space.
+    """
+    if not text:
+        return ""
+    # Marks go first, composition after: an invisible mark between a letter and its accent would block NFC.
+    kept = "".join(" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) not in ("Cf", "Cc"))
+    return " ".join(unicodedata.normalize("NFC", kept).split())
 
 
 def slugify(name: str) -> str:
@@ -54,11 +89,18 @@ def slugify(name: str) -> str:
 
 def match_key(text: str | None) -> str:
     """Case- and white-space-insensitive form used to match names, emails and aliases."""
-    return " ".join((text or "").split()).casefold()
+    return normalize_name(text).casefold()
+
+
+def fold_key(text: str | None) -> str:
+    """A name without accents, case or punctuation: 'Ana López-Ruiz' and 'ana lopez ruiz' fold alike."""
+    decomposed = unicodedata.normalize("NFKD", normalize_name(text))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in bare).split())
 
 
 def _display(text: str) -> str:
-    return " ".join(text.split())
+    return normalize_name(text)
 
 
 _COLUMNS = "rep_id, slug, display_name, email, aliases, team, active, is_demo"
@@ -79,17 +121,27 @@ def _rep(row: tuple[object, ...]) -> Rep:
 
 
 def resolve_or_create(cur: duckdb.DuckDBPyConnection, refs: Sequence[RepRef]) -> Resolution:
-    """Map each reference to a rep id inside the caller's transaction, creating unknown reps."""
+    """Map each reference to a rep id inside the caller's transaction, creating unknown reps.
+
+    A created rep whose name folds (`fold_key`) to a known rep's name or alias
+    is still created, never silently attached to someone who may be another
+    person, but it comes back as a merge proposal.
+    """
     reps = [_rep(row) for row in cur.execute(f"SELECT {_COLUMNS} FROM reps ORDER BY rep_id").fetchall()]
     by_email = {match_key(r.email): r.rep_id for r in reps if r.email}
     by_name: dict[str, int] = {}
+    folded: dict[str, tuple[int, str]] = {}
     for r in reps:
         for key in (r.display_name, *r.aliases, r.email or ""):
             if key:
                 by_name.setdefault(match_key(key), r.rep_id)
+        for key in (r.display_name, *r.aliases):
+            if fold_key(key):
+                folded.setdefault(fold_key(key), (r.rep_id, r.display_name))
     slugs = {r.slug for r in reps}
     ids: dict[RepRef, int] = {}
     created: list[str] = []
+    proposals: list[MergeProposal] = []
     for ref in refs:
         email, name = match_key(ref.email), match_key(ref.name)
         found = by_email.get(email) if email else None
@@ -102,7 +154,7 @@ def resolve_or_create(cur: duckdb.DuckDBPyConnection, refs: Sequence[RepRef]) ->
             slug = _unique_slug(slugify(display), slugs)
             row = cur.execute(
                 "INSERT INTO reps (slug, display_name, email, team) VALUES (?, ?, ?, coalesce(?, 'Sales')) RETURNING rep_id",
-                [slug, display, ref.email.strip() if ref.email else None, ref.team],
+                [slug, display, normalize_name(ref.email) or None, ref.team],
             ).fetchall()[0]
             assert row is not None
             found = int(row[0])
@@ -111,8 +163,14 @@ def resolve_or_create(cur: duckdb.DuckDBPyConnection, refs: Sequence[RepRef]) ->
             if email:
                 by_email[email] = found
             by_name[match_key(display)] = found
+            fold = fold_key(display)
+            similar = folded.get(fold) if fold else None
+            if similar is not None:
+                proposals.append(MergeProposal(display, found, similar[1], similar[0]))
+            elif fold:
+                folded[fold] = (found, display)
         ids[ref] = found
-    return Resolution(ids=ids, new_reps=created)
+    return Resolution(ids=ids, new_reps=created, merge_proposals=proposals)
 
 
 def _unique_slug(base: str, taken: set[str]) -> str:

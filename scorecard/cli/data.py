@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from scorecard.calendar import parse_as_of
 from scorecard.cli import UsageError, add_command
 from scorecard.ingest import (
     FIELDS,
@@ -20,9 +21,11 @@ from scorecard.ingest import (
     csv_safe,
     ingest_path,
     list_batches,
+    path_problem,
     undo_batch,
 )
-from scorecard.ingest.values import DateOrder
+from scorecard.ingest.values import DateOrder, DecimalMark
+from scorecard.settings import load_settings
 from scorecard.store import Store
 
 DEMO_NOTE = (
@@ -41,7 +44,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     order = ingest.add_mutually_exclusive_group()
     order.add_argument("--dayfirst", action="store_true", help="dates are day/month/year")
     order.add_argument("--monthfirst", action="store_true", help="dates are month/day/year")
+    decimal = ingest.add_mutually_exclusive_group()
+    decimal.add_argument("--decimal-comma", action="store_true", help="amounts use a decimal comma (1.234,50)")
+    decimal.add_argument("--decimal-point", action="store_true", help="amounts use a decimal point (1,234.50)")
+    ingest.add_argument(
+        "--source", metavar="NAME", default=None,
+        help="the source the file's record ids belong to (e.g. the sheet's name); give the same name on every upload of it",
+    )
     ingest.add_argument("--strict", action="store_true", help="refuse a file if any row is rejected")
+    ingest.add_argument(
+        "--as-of", dest="as_of", default=None,
+        help="the moment of the upload, ISO, team-local when naive (default: now); dates more than a day after it are rejected",
+    )
     batches = add_command(sub, "batches", _batches, "list uploads, newest first")
     batches.add_argument("--json", action="store_true", help="print JSON")
     undo = add_command(sub, "undo", _undo, "undo an upload (keeps events another upload also carried)")
@@ -65,10 +79,14 @@ def parse_map(items: list[str]) -> dict[str, str]:
 
 
 def _summary(path: Path, r: IngestResult) -> str:
+    changed = "".join(
+        f", {n} {label}" for n, label in ((r.rows_corrected, "corrected"), (r.rows_outdated, "older than a correction, not applied")) if n
+    )
     lines = [
         f"{path.name}: batch {r.batch_id} ({r.layout}) — {r.rows_read} rows read, {r.rows_added} added, "
-        f"{r.rows_duplicate} already present, {r.rows_rejected} rejected, {r.rows_skipped} skipped"
+        f"{r.rows_duplicate} already present, {r.rows_rejected} rejected, {r.rows_skipped} skipped{changed}"
     ]
+    lines += [f"  note: {note}" for note in r.notes]
     if r.new_reps:
         more = f" and {len(r.new_reps) - 10} more" if len(r.new_reps) > 10 else ""
         lines.append(f"  new reps ({len(r.new_reps)}): {', '.join(r.new_reps[:10])}{more}")
@@ -84,11 +102,26 @@ def _ingest(args: argparse.Namespace, store: Store) -> int:
     from scorecard import demo
 
     mapping = parse_map(args.map)
-    missing = [str(p) for p in args.files if not p.is_file()]
+    missing = [str(p) for p in args.files if not p.exists() and not p.is_symlink()]
     if missing:
         raise UsageError(f"no such file: {', '.join(missing)} (nothing was imported)")
+    # Folders, pipes and devices are refused before anything is read or imported.
+    problems = [f"{p}: {problem}" for p in args.files if (problem := path_problem(p))]
+    if problems:
+        raise UsageError("; ".join(problems) + " (nothing was imported)")
     order: DateOrder | None = "dayfirst" if args.dayfirst else "monthfirst" if args.monthfirst else None
-    options = IngestOptions(column_map=mapping, date_order=order, strict=args.strict, source="cli")
+    decimal: DecimalMark | None = "comma" if args.decimal_comma else "point" if args.decimal_point else None
+    try:
+        as_of = parse_as_of(args.as_of, load_settings(store)) if args.as_of else None
+    except ValueError as exc:
+        raise UsageError(f"--as-of {args.as_of!r} is not an ISO date or datetime") from exc
+    try:
+        options = IngestOptions(
+            column_map=mapping, date_order=order, decimal_mark=decimal, source_name=args.source, strict=args.strict,
+            source="cli", as_of=as_of,
+        )
+    except ValueError as exc:
+        raise UsageError(f"--source {args.source!r}: {exc}") from exc
     first_real = not demo.demo_presence(store).real_batches
     failed = 0
     for path in args.files:
@@ -126,6 +159,7 @@ def _batches(args: argparse.Namespace, store: Store) -> int:
         print(
             f"{row['id']:>5}  {row['status']:<6}  {row['uploaded_at']:%Y-%m-%d %H:%M}  {row['file']}  "
             f"+{row['rows_added']} added, {row['rows_duplicate']} dup, {row['rows_rejected']} rejected"
+            + (f", {row['rows_corrected']} corrected" if row["rows_corrected"] else "")
         )
     return 0
 
@@ -139,6 +173,7 @@ def _undo(args: argparse.Namespace, store: Store) -> int:
     print(
         f"batch {result.batch_id} undone: {result.events_removed} events removed, "
         f"{result.events_kept_shared} kept because another upload also carried them"
+        + (f", {result.events_restored} back to the version before this upload corrected them" if result.events_restored else "")
     )
     return 0
 

@@ -10,18 +10,18 @@ daily rollups. A file-level problem raises FileRejected and writes nothing.
 
 from __future__ import annotations
 
-from scorecard.ingest.errors import AmbiguousDates, BatchNotFound, FileRejected
+from scorecard.ingest.errors import AmbiguousAmounts, AmbiguousDates, AmbiguousSource, BatchNotFound, FileRejected
 from scorecard.ingest.layouts import FIELDS, detect_layout, load_layouts
+from scorecard.ingest.model import IngestOptions, IngestResult, Progress
 from scorecard.ingest.pipeline import (
     FilePreview,
-    IngestOptions,
-    IngestResult,
-    Progress,
     ingest_bytes,
     ingest_path,
+    name_options,
     order_from_name,
     preview_file,
 )
+from scorecard.ingest.reading import path_problem
 from scorecard.ingest.undo import (
     Freshness,
     UndoResult,
@@ -34,7 +34,9 @@ from scorecard.ingest.undo import (
 
 __all__ = [
     "FIELDS",
+    "AmbiguousAmounts",
     "AmbiguousDates",
+    "AmbiguousSource",
     "BatchNotFound",
     "FilePreview",
     "FileRejected",
@@ -51,7 +53,9 @@ __all__ = [
     "ingest_path",
     "list_batches",
     "load_layouts",
+    "name_options",
     "order_from_name",
+    "path_problem",
     "preview_file",
     "undo_batch",
 ]

@@ -1,36 +1,36 @@
 """One file to one batch: read, detect, validate, resolve reps, dedupe, insert, roll up.
 
-Everything up to the write is done on whole columns in Polars; the write is a
-single transaction in which DuckDB hashes, anti-joins and inserts on the
-registered frame. A file-level problem raises FileRejected before anything is
-written; a problem with some rows rejects just those rows.
+Everything up to the write is done on whole columns in Polars; the write
+(scorecard.ingest.writing) is a single transaction in which DuckDB hashes,
+plans and inserts on the registered frame. A file-level problem raises
+FileRejected before anything is written; a problem with some rows rejects
+just those rows, each with the column and the reason.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime, timedelta
+from pathlib import Path, PurePath
+from zoneinfo import ZoneInfo
 
-import duckdb
 import polars as pl
 
 from scorecard.catalog import Catalog, load_catalog, normalize_label
-from scorecard.ingest.errors import AmbiguousDates, FileRejected
-from scorecard.ingest.identity import keyed_events_sql, namespace
-from scorecard.ingest.layouts import FIELDS, Detected, detect_layout, known_labels
-from scorecard.ingest.reading import LINE, RawTable, read_table
-from scorecard.ingest.values import DateOrder, parse_amounts, parse_dates
-from scorecard.rollups import mark_touched, refresh_rollups
-from scorecard.roster import RepRef, resolve_or_create
+from scorecard.ingest.errors import AmbiguousAmounts, AmbiguousDates, FileRejected
+from scorecard.ingest.identity import record_source
+from scorecard.ingest.layouts import FIELD_HELP, detect_layout, known_labels
+from scorecard.ingest.model import IngestOptions, IngestResult, Prepared, Progress, noop
+from scorecard.ingest.reading import LINE, RawTable, read_path, read_table
+from scorecard.ingest.values import DateOrder, DecimalMark, currency_code, parse_amounts, parse_dates
+from scorecard.ingest.writing import commit
+from scorecard.roster import EMAIL_MAX, NAME_MAX, normalize_name
 from scorecard.settings import load_settings
 from scorecard.store import Store
 
-Progress = Callable[[float, str], None]
+__all__ = ["FilePreview", "IngestOptions", "IngestResult", "Progress", "ingest_bytes", "ingest_path", "preview_file"]
 
 CREATED_TYPE = "Opportunity created"
 _FOOTER = (
@@ -48,40 +48,16 @@ _TEXT_FIELDS = {
     "record": "record_id",
     "stage": "stage",
     "done": "done",
+    "currency_col": "currency",
 }
+# Name-like fields: normalised (roster.normalize_name) and capped.
+_NAME_LIMITS = {"rep": NAME_MAX, "team": NAME_MAX, "email": EMAIL_MAX}
+# Fields whose value is text: a spreadsheet formula showing a number there ("0") is no value.
+_TEXT_VALUED = ("rep", "email", "team", "type", "outcome", "stage")
 _NOT_DONE = ["false", "no", "0", "not done", "undone", "n", "open", "planned"]
-_ORDER_SUFFIX = re.compile(r"\.(dayfirst|monthfirst)\.[^.]+$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class IngestOptions:
-    column_map: dict[str, str] = field(default_factory=dict)
-    date_order: DateOrder | None = None
-    strict: bool = False
-    source: str = "cli"
-
-    def __post_init__(self) -> None:
-        unknown = [f for f in self.column_map if f not in FIELDS]
-        if unknown:
-            raise ValueError(f"unknown field {unknown[0]!r} in the column mapping; fields are: {', '.join(FIELDS)}")
-        if self.date_order not in (None, "dayfirst", "monthfirst"):
-            raise ValueError("date_order must be 'dayfirst', 'monthfirst' or None")
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    batch_id: int
-    file_name: str
-    layout: str
-    rows_read: int
-    rows_added: int
-    rows_duplicate: int
-    rows_rejected: int
-    rows_skipped: int
-    new_reps: list[str]
-    unmapped_labels: dict[str, int]
-    data_from: datetime | None
-    data_to: datetime | None
+_NAME_TOKENS = re.compile(r"^(dayfirst|monthfirst|decimal-?comma|decimal-?point|source-(.+))$", re.IGNORECASE)
+EARLIEST = datetime(2000, 1, 1)  # no CRM export of sales activity predates this; older dates are typos
+FUTURE_SLACK = timedelta(days=1)  # time zones and late-evening exports; more than this ahead is a typo
 
 
 _PREVIEW_REJECT_SCHEMA = {"line_no": pl.Int32, "column": pl.String, "reason": pl.String}
@@ -101,33 +77,34 @@ class FilePreview:
     warnings: list[str]
     # Rows that would be rejected: line_no, column, reason (so the manager can fix the export first).
     rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_PREVIEW_REJECT_SCHEMA))
+    needs_decimal_mark: bool = False  # every separated amount reads both ways: ask which mark the file uses
+    amount_examples: list[str] = field(default_factory=list)
+    record_source: str = ""
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A file validated in memory, ready to be written."""
-
-    file_name: str
-    columns: list[str]  # every column of the file, matched or not
-    detected: Detected
-    events: pl.DataFrame  # one row per event to link (duplicates included)
-    rejects: pl.DataFrame  # line_no, column_name, reason, raw
-    rows_read: int
-    rows_skipped: int
-    unmapped_labels: dict[str, int]
-    date_order: DateOrder | None
-    warnings: list[str]
-    sha256: str
-
-
-def _noop(_fraction: float, _text: str) -> None:
-    return None
+def name_options(name: str) -> tuple[DateOrder | None, DecimalMark | None, str | None]:
+    """Options written into a file name, for the inbox: `week.dayfirst.decimal-comma.source-team-b.csv`."""
+    parts = PurePath(name).name.split(".")
+    order: DateOrder | None = None
+    decimal: DecimalMark | None = None
+    source: str | None = None
+    for token in parts[1:-1] if len(parts) > 2 else []:
+        found = _NAME_TOKENS.match(token)
+        if found is None:
+            continue
+        word = found.group(1).lower()
+        if word in ("dayfirst", "monthfirst"):
+            order = word  # type: ignore[assignment]
+        elif word.startswith("decimal"):
+            decimal = "comma" if word.endswith("comma") else "point"
+        else:
+            source = found.group(2)
+    return order, decimal, source
 
 
 def order_from_name(name: str) -> DateOrder | None:
     """`export.dayfirst.csv` / `export.monthfirst.csv` say the file's date order."""
-    found = _ORDER_SUFFIX.search(name)
-    return None if found is None else found.group(1).lower()  # type: ignore[return-value]
+    return name_options(name)[0]
 
 
 def _clean(column: str | None) -> pl.Expr:
@@ -193,16 +170,16 @@ def _reject_rows(frame: pl.DataFrame, raw: RawTable) -> pl.DataFrame:
 
 
 def prepare(
-    name: str, data: bytes, options: IngestOptions, zone: str, catalog: Catalog, progress: Progress = _noop
+    name: str, data: bytes, options: IngestOptions, zone: str, catalog: Catalog, progress: Progress = noop
 ) -> Prepared:
-    """Validate a file in memory. Raises FileRejected / AmbiguousDates; writes nothing."""
+    """Validate a file in memory. Raises FileRejected / AmbiguousDates / AmbiguousAmounts; writes nothing."""
     progress(0.02, "reading the file")
-    raw = read_table(name, data, known_labels())
+    raw = _read(name, data)
     progress(0.15, "detecting columns")
     detected = detect_layout(name, raw.columns, options.column_map)
     cmap = detected.column_map
     kind = detected.layout.kind
-    order = options.date_order or order_from_name(name)
+    named_order, named_decimal, named_source = name_options(name)
     frame = raw.frame
     if frame.height == 0:
         raise FileRejected(name, "the file has a header but no data rows. Export the report again with its rows.")
@@ -210,20 +187,17 @@ def prepare(
     occurred_raw = _series(frame, cmap.get("occurred_at"))
     created_raw = _series(frame, cmap.get("created_at"))
     both = pl.concat([occurred_raw, created_raw]) if "created_at" in cmap else occurred_raw
-    parsed = parse_dates(both, order=order, zone=zone, allow_serial=raw.delimiter is None)
+    parsed = parse_dates(both, order=options.date_order or named_order, zone=zone, allow_serial=raw.delimiter is None)
     occurred = parsed.values.slice(0, frame.height)
     created = parsed.values.slice(frame.height) if "created_at" in cmap else pl.repeat(None, frame.height, dtype=pl.Datetime("us"), eager=True)
-    progress(0.4, "checking values")
-    amounts = parse_amounts(_series(frame, cmap.get("amount")))
     frame = frame.with_columns(
         _occurred=occurred,
         _created=created,
         _occurred_raw=occurred_raw,
         _created_raw=created_raw,
-        _amount=amounts.values,
-        _amount_bad=amounts.bad,
-        **{f"_{key}": _clean(cmap.get(field)) for key, field in _TEXT_FIELDS.items()},
+        **{f"_{key}": _clean(cmap.get(f)) for key, f in _TEXT_FIELDS.items()},
     )
+    frame = _normalise_names(frame)
     not_done = pl.col("_done").str.to_lowercase().is_in(_NOT_DONE).fill_null(False)
     frame = frame.with_columns(_skip=_skip_mask(raw, occurred) | not_done)
     skipped = int(frame["_skip"].sum()) + raw.skipped_before
@@ -233,9 +207,12 @@ def prepare(
         raise FileRejected(name, "the file has a header but no data rows. Export the report again with its rows.")
     if parsed.ambiguous:
         raise AmbiguousDates(name, cmap["occurred_at"], parsed.examples)
-    won = _won(frame, catalog) if kind == "deal" else pl.lit(True)
-    frame = frame.with_columns(_won=won)
-    frame = frame.with_columns(_reasons(cmap, kind))
+    progress(0.4, "checking values")
+    # Amounts are judged on the rows kept: a totals footer must not decide (or confuse) the decimal mark.
+    frame, decimal = _with_amounts(name, frame, cmap, options.decimal_mark or named_decimal)
+    frame = frame.with_columns(_won=_won(frame, catalog) if kind == "deal" else pl.lit(True))
+    latest = (options.as_of or datetime.now(ZoneInfo(zone)).replace(tzinfo=None)) + FUTURE_SLACK
+    frame = frame.with_columns(_reasons(cmap, kind, raw, latest))
     rejected = frame["_reject_reason"].is_not_null()
     rejects = _reject_rows(frame.filter(rejected), raw)
     good = _keep(frame, ~rejected)
@@ -247,11 +224,7 @@ def prepare(
         skipped += good.height - events["seq"].n_unique()
     if events.height == 0:
         raise FileRejected(name, "no row describes an activity or a won deal, so there is nothing to import.")
-    warnings = []
-    if parsed.order == "dayfirst" and options.date_order is None:
-        warnings.append("dates read as day/month/year")
-    if amounts.decimal == "," and cmap.get("amount"):
-        warnings.append("amounts read with a decimal comma")
+    given = options.source_name or named_source
     return Prepared(
         file_name=name,
         columns=list(raw.columns),
@@ -262,9 +235,68 @@ def prepare(
         rows_skipped=skipped,
         unmapped_labels=_unmapped(events, catalog),
         date_order=parsed.order,
-        warnings=warnings,
+        warnings=_warnings(raw, parsed.order, options, decimal, "amount" in cmap),
         sha256=hashlib.sha256(data).hexdigest(),
+        record_source=record_source(detected.layout.crm, kind, cmap.get("record_id"), given),
+        source_given=bool(given),
+        decimal=decimal,
     )
+
+
+def _warnings(raw: RawTable, order: DateOrder | None, options: IngestOptions, decimal: str, has_amounts: bool) -> list[str]:
+    warnings = list(raw.notes)
+    if order == "dayfirst" and options.date_order is None:
+        warnings.append("dates read as day/month/year")
+    if decimal == "," and has_amounts:
+        warnings.append("amounts read with a decimal comma (1.234,50 is one thousand two hundred thirty-four and a half)")
+    return warnings
+
+
+def _read(name: str, data: bytes) -> RawTable:
+    try:
+        return read_table(name, data, known_labels())
+    except FileRejected:
+        raise
+    except (Exception, pl.exceptions.PanicException) as exc:
+        # Parsing untrusted bytes: a failure nobody foresaw is still this file's problem, not a crash.
+        raise FileRejected(
+            name,
+            f"the file could not be read as a table ({type(exc).__name__}). Nothing was imported. "
+            "Export the report again as CSV or .xlsx and upload that.",
+        ) from exc
+
+
+def _normalise_names(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rep, email and team text as the roster stores it: NFC, no invisible marks, single spaces."""
+    columns = {}
+    for key in _NAME_LIMITS:
+        values = frame[f"_{key}"]
+        mapping = {v: (normalize_name(v) or None) for v in values.drop_nulls().unique().to_list()}
+        columns[f"_{key}"] = values.replace_strict(mapping, default=None, return_dtype=pl.String)
+    return frame.with_columns(**columns)
+
+
+def _with_amounts(
+    name: str, frame: pl.DataFrame, cmap: dict[str, str], decimal: DecimalMark | None
+) -> tuple[pl.DataFrame, str]:
+    """Amounts, their currency and why unreadable ones are; raises AmbiguousAmounts when the file must say."""
+    amounts = parse_amounts(_series(frame, cmap.get("amount")), decimal)
+    if amounts.ambiguous:
+        raise AmbiguousAmounts(name, cmap["amount"], amounts.examples)
+    stated = amounts.currency
+    given = currency_code(frame["_currency_col"])
+    coded = (stated.str.len_chars() == 3).fill_null(False)
+    frame = frame.with_columns(
+        _amount=amounts.values,
+        _amount_bad=amounts.bad,
+        _amount_reason=amounts.reason,
+        # An ISO code in the cell is the amount's own word; a symbol such as $ gives way to the currency column.
+        _currency=pl.when(amounts.values.is_not_null()).then(pl.when(coded).then(stated).otherwise(pl.coalesce(given, stated))),
+        _currency_clash=(coded & (given.str.len_chars() == 3) & (stated != given)).fill_null(False),
+        _currency_stated=stated,
+        _currency_given=given,
+    )
+    return frame, amounts.decimal
 
 
 def _unmapped(events: pl.DataFrame, catalog: Catalog) -> dict[str, int]:
@@ -280,32 +312,103 @@ def _won(frame: pl.DataFrame, catalog: Catalog) -> pl.Series:
     return frame["_stage"].replace_strict(won, default=False, return_dtype=pl.Boolean).fill_null(False)
 
 
-def _reasons(cmap: dict[str, str], kind: str) -> list[pl.Expr]:
-    def col(f: str) -> pl.Expr:
-        return pl.lit(cmap.get(f, f))
+Check = tuple[pl.Expr, pl.Expr, pl.Expr]  # (row is bad, column to name, why)
+
+
+def _cell_checks(cmap: dict[str, str], raw: RawTable) -> list[Check]:
+    """Spreadsheet cells with no usable value in a mapped column: a formula never calculated, an error, a stray 0."""
+    checks: list[Check] = []
+    for fld, column in cmap.items():
+        issues = raw.cell_issues.get(column)
+        if not issues:
+            continue
+        kind = pl.col(LINE).replace_strict(issues, default=None, return_dtype=pl.String)
+        textual = fld in _TEXT_VALUED
+        what = FIELD_HELP.get(fld, fld.replace("_", " "))
+        why = (
+            pl.when(kind == "no value")
+            .then(pl.lit("the cell is a formula with no saved value; open the file in Excel, let it calculate, save it and upload again (or paste the values)"))
+            .when(kind.str.starts_with("error:"))
+            .then(pl.format("the cell holds the spreadsheet error {}; fix the formula or type the value", kind.str.slice(6)))
+            .otherwise(pl.format("the cell is a formula showing the number {}, not {}; check the formula or type the value", pl.col(column), pl.lit(what)))
+        )
+        checks.append((kind.is_not_null() & ((kind != "number") | pl.lit(textual)), pl.lit(column), why))
+    return checks
+
+
+def _date_checks(col: str, raw_text: str, value: str, needed: pl.Expr, latest: datetime, label: str) -> list[Check]:
+    """A date that parsed but cannot be right: before 2000, or more than a day after the upload."""
+    when = pl.col(value)
+    shown = latest - FUTURE_SLACK
+    return [
+        (
+            needed & when.is_not_null() & (when < EARLIEST),
+            pl.lit(col),
+            pl.format(f"{label} {{}} is before 2000, too early to be sales activity; fix the date in the export", pl.col(raw_text)),
+        ),
+        (
+            needed & when.is_not_null() & (when > latest),
+            pl.lit(col),
+            pl.format(
+                f"{label} {{}} is more than a day after this upload ({shown:%Y-%m-%d %H:%M}); fix the date in the export",
+                pl.col(raw_text),
+            ),
+        ),
+    ]
+
+
+def _reasons(cmap: dict[str, str], kind: str, raw: RawTable, latest: datetime) -> list[pl.Expr]:
+    """Why each row is rejected (the first failing check wins), and which column to look at."""
+
+    def col(f: str) -> str:
+        return cmap.get(f, f)
 
     date_text = pl.col("_occurred_raw")
     needs_date = pl.col("_won") if kind == "deal" else pl.lit(True)
-    checks: list[tuple[pl.Expr, pl.Expr, pl.Expr]] = [
-        (pl.col("_rep").is_null() & pl.col("_email").is_null(), col("rep"), pl.lit("no rep name; fill in who did it")),
-        (needs_date & date_text.is_null(), col("occurred_at"), pl.lit("no date")),
+    has_created = pl.col("_created_raw").is_not_null()
+    checks: list[Check] = [
+        *_cell_checks(cmap, raw),
+        (pl.col("_rep").is_null() & pl.col("_email").is_null(), pl.lit(col("rep")), pl.lit("no rep name; fill in who did it")),
+        *(
+            (
+                pl.col(f"_{key}").str.len_chars() > limit,
+                pl.lit(col(key)),
+                pl.format(
+                    f"the {key} is {{}} characters long (at most {limit}); check that the right column is mapped as the {key}",
+                    pl.col(f"_{key}").str.len_chars(),
+                ),
+            )
+            for key, limit in _NAME_LIMITS.items()
+        ),
+        (needs_date & date_text.is_null(), pl.lit(col("occurred_at")), pl.lit("no date")),
         (
             needs_date & pl.col("_occurred").is_null(),
-            col("occurred_at"),
+            pl.lit(col("occurred_at")),
             pl.format("unreadable date {}; use a date such as 2026-11-20 or 11/20/2026", pl.col("_occurred_raw")),
         ),
+        *_date_checks(col("occurred_at"), "_occurred_raw", "_occurred", needs_date, latest, "date"),
         (
-            pl.col("_created_raw").is_not_null() & pl.col("_created").is_null(),
-            col("created_at"),
+            has_created & pl.col("_created").is_null(),
+            pl.lit(col("created_at")),
             pl.format("unreadable created date {}", pl.col("_created_raw")),
         ),
-        (pl.col("_amount_bad"), col("amount"), pl.lit("unreadable amount; use a number such as 1234.50")),
+        *_date_checks(col("created_at"), "_created_raw", "_created", has_created, latest, "created date"),
+        (pl.col("_amount_bad"), pl.lit(col("amount")), pl.col("_amount_reason")),
+        (
+            pl.col("_currency_clash"),
+            pl.lit(col("currency")),
+            pl.format(
+                f"the amount says {{}} but column {col('currency')!r} says {{}}; make them agree",
+                pl.col("_currency_stated"),
+                pl.col("_currency_given"),
+            ),
+        ),
     ]
     if kind == "deal":
-        checks.append((pl.col("_stage").is_null(), col("stage"), pl.lit("no deal stage")))
+        checks.append((pl.col("_stage").is_null(), pl.lit(col("stage")), pl.lit("no deal stage")))
     else:
         checks.append(
-            (pl.col("_type").is_null() & pl.col("_subject").is_null(), col("type"), pl.lit("no activity type"))
+            (pl.col("_type").is_null() & pl.col("_subject").is_null(), pl.lit(col("type")), pl.lit("no activity type"))
         )
     column: pl.Expr = pl.lit(None, dtype=pl.String)
     reason: pl.Expr = pl.lit(None, dtype=pl.String)
@@ -341,6 +444,7 @@ def _events(good: pl.DataFrame, kind: str) -> pl.DataFrame:
         pl.col("_outcome").alias("raw_outcome"),
         pl.col("_subject").alias("raw_subject"),
         pl.col("_amount").alias("amount"),
+        pl.col("_currency").cast(pl.String).alias("currency"),
         pl.col("_record").alias("record_id"),
         pl.col("_stage"),
         pl.col("_won"),
@@ -352,6 +456,7 @@ def _events(good: pl.DataFrame, kind: str) -> pl.DataFrame:
             pl.col("_created").alias("occurred_at"),
             pl.lit(CREATED_TYPE).alias("raw_type"),
             pl.lit(None, dtype=pl.Float64).alias("amount"),
+            pl.lit(None, dtype=pl.String).alias("currency"),
             (pl.col("record_id") + ":created").alias("record_id"),
         )
         base = pl.concat([won, created])
@@ -370,33 +475,50 @@ def _events(good: pl.DataFrame, kind: str) -> pl.DataFrame:
         "raw_outcome",
         "raw_subject",
         "amount",
+        "currency",
         "record_id",
     ).with_columns(activity_label=activity, outcome_label=_labels(base["raw_outcome"]))
 
 
+def _partial_preview(name: str, data: bytes, options: IngestOptions, *, dates: bool, examples: list[str]) -> FilePreview:
+    """What can be shown of a file whose dates or amounts need the manager's word first."""
+    raw = read_table(name, data, known_labels())
+    detected = detect_layout(name, raw.columns, options.column_map)
+    return FilePreview(
+        file_name=name,
+        layout=detected.layout.name,
+        columns=raw.columns,
+        column_map=detected.column_map,
+        rows=raw.frame.height,
+        preview=raw.frame.drop(LINE).head(20),
+        unmapped_labels={},
+        needs_date_order=dates,
+        date_order=None if dates else options.date_order,
+        warnings=[
+            "the dates read both as day/month and month/day: choose the order"
+            if dates
+            else "the amounts read both with a decimal comma and a decimal point: choose which the file uses"
+        ],
+        needs_decimal_mark=not dates,
+        amount_examples=examples,
+    )
+
+
 def preview_file(name: str, data: bytes, options: IngestOptions, store: Store | None = None) -> FilePreview:
-    """What an upload would do, without writing. `needs_date_order` instead of raising AmbiguousDates."""
+    """What an upload would do, without writing.
+
+    `needs_date_order` / `needs_decimal_mark` instead of raising AmbiguousDates / AmbiguousAmounts.
+    """
     zone = load_settings(store).timezone if store is not None else "UTC"
     catalog = load_catalog(store)
     try:
         prepared = prepare(name, data, options, zone, catalog)
-    except AmbiguousDates:
-        raw = read_table(name, data, known_labels())
-        detected = detect_layout(name, raw.columns, options.column_map)
-        return FilePreview(
-            file_name=name,
-            layout=detected.layout.name,
-            columns=raw.columns,
-            column_map=detected.column_map,
-            rows=raw.frame.height,
-            preview=raw.frame.drop(LINE).head(20),
-            unmapped_labels={},
-            needs_date_order=True,
-            date_order=None,
-            warnings=["the dates read both as day/month and month/day: choose the order"],
-        )
+    except AmbiguousDates as exc:
+        return _partial_preview(name, data, options, dates=True, examples=exc.examples)
+    except AmbiguousAmounts as exc:
+        return _partial_preview(name, data, options, dates=False, examples=exc.examples)
     preview = prepared.events.head(20).select(
-        "line_no", "rep", "occurred_at", "raw_type", "raw_outcome", "raw_subject", "amount", "record_id"
+        "line_no", "rep", "occurred_at", "raw_type", "raw_outcome", "raw_subject", "amount", "currency", "record_id"
     )
     return FilePreview(
         file_name=name,
@@ -410,6 +532,7 @@ def preview_file(name: str, data: bytes, options: IngestOptions, store: Store | 
         date_order=prepared.date_order,
         warnings=prepared.warnings,
         rejects=prepared.rejects.select("line_no", pl.col("column_name").alias("column"), "reason"),
+        record_source=prepared.record_source,
     )
 
 
@@ -418,152 +541,16 @@ def ingest_bytes(
 ) -> IngestResult:
     """Ingest one file as one batch in one transaction."""
     options = options or IngestOptions()
-    report = progress or _noop
+    report = progress or noop
     settings = load_settings(store)
     catalog = load_catalog(store)
     prepared = prepare(name, data, options, settings.timezone, catalog, report)
-    result = _commit(store, prepared, options, catalog, report)
+    result = commit(store, prepared, options, catalog, report)
     report(1.0, "done")
     return result
 
 
 def ingest_path(store: Store, path: Path | str, options: IngestOptions | None = None, progress: Progress | None = None) -> IngestResult:
+    """Ingest a file on disk; a folder, pipe, device or oversized file is refused before it is opened."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise FileRejected(path.name, f"cannot be read ({exc.strerror}). Check the path and permissions.") from exc
-    return ingest_bytes(store, path.name, data, options, progress)
-
-
-def _commit(store: Store, prepared: Prepared, options: IngestOptions, catalog: Catalog, progress: Progress) -> IngestResult:
-    events = prepared.events
-    layout = prepared.detected.layout
-    with store.write() as cur:
-        progress(0.55, "matching reps")
-        refs_frame = events.select("rep", "email", "team").unique(maintain_order=True)
-        refs = [RepRef(name=r, email=e, team=t) for r, e, t in refs_frame.iter_rows()]
-        resolution = resolve_or_create(cur, refs)
-        rep_ids = refs_frame.with_columns(pl.Series("rep_id", [resolution.ids[ref] for ref in refs], dtype=pl.Int32))
-        keys = [c for c in ("rep", "email", "team") if events[c].null_count() < events.height]
-        if len(keys) == 1:  # the usual export: one name column; a lookup, not a join that copies every column
-            lookup = dict(zip(rep_ids[keys[0]].to_list(), rep_ids["rep_id"].to_list(), strict=True))
-            events = events.with_columns(rep_id=events[keys[0]].replace_strict(lookup, return_dtype=pl.Int32))
-        else:
-            events = events.join(rep_ids.select(*keys, "rep_id"), on=keys, how="left", nulls_equal=True)
-        batch_id = _insert_batch(cur, prepared, options, layout.name)
-        progress(0.6, "finding events already stored")
-        cur.register("_file_events", events.drop("rep", "email", "team").with_row_index("ord").to_arrow())
-        try:
-            added, total = _insert_events(cur, batch_id, namespace(layout.crm, layout.kind), events, progress)
-        finally:
-            cur.unregister("_file_events")
-        if prepared.rejects.height:
-            cur.register("_file_rejects", prepared.rejects.to_arrow())
-            cur.execute(
-                "INSERT INTO rejected_rows SELECT ?, line_no, column_name, reason, raw FROM _file_rejects", [batch_id]
-            )
-            cur.unregister("_file_rejects")
-        progress(0.85, "updating daily totals")
-        mark_touched(cur, "SELECT rep_id, CAST(occurred_at AS DATE) FROM events WHERE first_batch_id = ?", [batch_id])
-        refresh_rollups(cur, catalog, touched=True)
-        data_from, data_to = _span(events["occurred_at"])
-        cur.execute(
-            "UPDATE batches SET rows_added = ?, rows_duplicate = ?, rows_rejected = ?, new_reps = ?, "
-            "data_from = ?, data_to = ? WHERE batch_id = ?",
-            [added, total - added, prepared.rejects.height, resolution.new_reps, data_from, data_to, batch_id],
-        )
-        progress(0.95, "saving")
-    return IngestResult(
-        batch_id=batch_id,
-        file_name=prepared.file_name,
-        layout=layout.name,
-        rows_read=prepared.rows_read,
-        rows_added=added,
-        rows_duplicate=total - added,
-        rows_rejected=prepared.rejects.height,
-        rows_skipped=prepared.rows_skipped,
-        new_reps=resolution.new_reps,
-        unmapped_labels=prepared.unmapped_labels,
-        data_from=data_from,
-        data_to=data_to,
-    )
-
-
-def _span(values: pl.Series) -> tuple[datetime | None, datetime | None]:
-    low, high = values.min(), values.max()
-    return (low if isinstance(low, datetime) else None), (high if isinstance(high, datetime) else None)
-
-
-def _insert_batch(cur: duckdb.DuckDBPyConnection, prepared: Prepared, options: IngestOptions, layout: str) -> int:
-    row = cur.execute(
-        "INSERT INTO batches (file_name, file_sha256, layout, source, uploaded_at, rows_read, rows_skipped, "
-        "unmapped_labels, column_map) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING batch_id",
-        [
-            prepared.file_name,
-            prepared.sha256,
-            layout,
-            options.source,
-            datetime.now(UTC).replace(tzinfo=None),
-            prepared.rows_read,
-            prepared.rows_skipped,
-            json.dumps(prepared.unmapped_labels),
-            json.dumps(prepared.detected.column_map),
-        ],
-    ).fetchall()[0]
-    assert row is not None
-    return int(row[0])
-
-
-def _insert_events(cur: duckdb.DuckDBPyConnection, batch_id: int, ns: str, events: pl.DataFrame, progress: Progress) -> tuple[int, int]:
-    """Key the file's events, insert the ones not stored yet, link all of them to the batch."""
-    records = events["record_id"]
-    sql, slots = keyed_events_sql(
-        "_file_events", with_records=records.null_count() < records.len(), with_fingerprints=records.null_count() > 0
-    )
-    if records.null_count():
-        # The occurrence window is costly: compute it once.
-        cur.execute(f"CREATE TEMP TABLE _keyed_events AS {sql}", [ns for _ in slots])
-        keyed, params = "_keyed_events", []
-    else:
-        # Keys by record id are one cheap hash: recompute them rather than copy the whole file into a table.
-        keyed, params = f"({sql})", [ns for _ in slots]
-    # Link the events another batch added first, before inserting, so the join scans only older events.
-    # Every event the file carries is linked: undo relies on it.
-    cur.execute(
-        f"INSERT INTO batch_events SELECT ?, e.event_id FROM events e SEMI JOIN {keyed} k ON k.event_key = e.event_key",
-        [batch_id, *params],
-    )
-    progress(0.7, "adding new events")
-    # Ids come from a high-water mark, never reused after an undo, so old batch links stay unambiguous.
-    # Each file row owns id base + ord + 1; rows that turn out to be duplicates leave gaps, which is harmless.
-    base = int(
-        cur.execute(
-            "SELECT greatest((SELECT coalesce(max(event_id), 0) FROM events), "
-            "(SELECT coalesce(max(CAST(value AS BIGINT)), 0) FROM meta WHERE key = 'event_id_high'))"
-        ).fetchall()[0][0]
-    )
-    # The first row of each key in the file (a record listed twice is one event), unless already stored.
-    # Anti-join on purpose: the events table has no index.
-    first = (
-        f"(SELECT * FROM {keyed} QUALIFY row_number() OVER (PARTITION BY event_key ORDER BY line_no, seq) = 1)"
-        if records.drop_nulls().is_duplicated().any()
-        else keyed
-    )
-    added = int(
-        cur.execute(
-            f"""INSERT INTO events
-                SELECT ? + k.ord + 1, k.event_key, k.rep_id, k.occurred_at, k.raw_type, k.raw_outcome, k.raw_subject,
-                       k.activity_label, k.outcome_label, k.amount, k.record_id, ?
-                FROM {first} k ANTI JOIN events e ON e.event_key = k.event_key""",
-            [base, batch_id, *params],
-        ).fetchall()[0][0]
-    )
-    progress(0.8, "linking events to the upload")
-    cur.execute("INSERT INTO batch_events SELECT ?, event_id FROM events WHERE first_batch_id = ?", [batch_id, batch_id])
-    cur.execute(
-        "INSERT INTO meta VALUES ('event_id_high', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [str(base + events.height)],
-    )
-    cur.execute("DROP TABLE IF EXISTS _keyed_events")
-    return added, events.height
+    return ingest_bytes(store, path.name, read_path(path), options, progress)

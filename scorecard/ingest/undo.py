@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import duckdb
 import polars as pl
 
 from scorecard.catalog import load_catalog
 from scorecard.ingest.errors import BatchNotFound
+from scorecard.ingest.identity import EVENT_COLUMNS
 from scorecard.rollups import mark_touched, refresh_rollups
 from scorecard.spreadsheet import guarded_csv
 from scorecard.store import Store
@@ -19,6 +21,7 @@ class UndoResult:
     batch_id: int
     events_removed: int
     events_kept_shared: int
+    events_restored: int = 0  # records this upload had corrected, back to their earlier version
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,12 @@ WHERE be.batch_id = ?
 
 
 def undo_batch(store: Store, batch_id: int) -> UndoResult:
-    """Mark a batch undone and remove the events only it carried; rollups rebuilt in the same transaction."""
+    """Mark a batch undone and remove the events only it carried; rollups rebuilt in the same transaction.
+
+    A record whose current version goes away gets back its latest version that
+    a live upload still carries (the one this upload had corrected), so undoing
+    a correction restores what was there before it.
+    """
     catalog = load_catalog(store)
     with store.write() as cur:
         rows = cur.execute("SELECT status FROM batches WHERE batch_id = ?", [batch_id]).fetchall()
@@ -49,27 +57,56 @@ def undo_batch(store: Store, batch_id: int) -> UndoResult:
             raise BatchNotFound(f"upload {batch_id} is already undone")
         cur.execute(f"CREATE TEMP TABLE _orphans AS {_ORPHANS}", [batch_id])
         linked = cur.execute("SELECT count(DISTINCT event_id) FROM batch_events WHERE batch_id = ?", [batch_id]).fetchall()[0]
-        removed = cur.execute("SELECT count(*) FROM _orphans").fetchall()[0]
+        removed = cur.execute("SELECT count(*) FROM events e SEMI JOIN _orphans o ON o.event_id = e.event_id").fetchall()[0]
+        orphans_total = cur.execute("SELECT count(*) FROM _orphans").fetchall()[0]
+        cur.execute("CREATE TEMP TABLE _gone AS SELECT event_key FROM events e SEMI JOIN _orphans o ON o.event_id = e.event_id")
         mark_touched(
             cur, "SELECT e.rep_id, CAST(e.occurred_at AS DATE) FROM events e SEMI JOIN _orphans o ON o.event_id = e.event_id"
         )
         cur.execute("DELETE FROM events e USING _orphans o WHERE e.event_id = o.event_id")
+        # Versions only this batch carried are history of nothing live: they go too.
+        cur.execute("DELETE FROM event_versions v USING _orphans o WHERE v.event_id = o.event_id")
+        restored = _restore_versions(cur)
         refresh_rollups(cur, catalog, touched=True)
         cur.execute(
             "UPDATE batches SET status = 'undone', undone_at = ? WHERE batch_id = ?",
             [datetime.now(UTC).replace(tzinfo=None), batch_id],
         )
         cur.execute("DROP TABLE _orphans")
+        cur.execute("DROP TABLE _gone")
     n_removed = int(removed[0]) if removed else 0
     n_linked = int(linked[0]) if linked else 0
-    return UndoResult(batch_id=batch_id, events_removed=n_removed, events_kept_shared=n_linked - n_removed)
+    n_orphans = int(orphans_total[0]) if orphans_total else 0
+    return UndoResult(
+        batch_id=batch_id, events_removed=n_removed, events_kept_shared=n_linked - n_orphans, events_restored=restored
+    )
+
+
+def _restore_versions(cur: duckdb.DuckDBPyConnection) -> int:
+    """Put back the latest remaining version of every record in `_gone` (keys that lost their current event)."""
+    cur.execute(
+        """CREATE TEMP TABLE _restore AS
+           SELECT max(v.event_id) AS event_id FROM event_versions v SEMI JOIN _gone g ON g.event_key = v.event_key
+           GROUP BY v.event_key"""
+    )
+    cur.execute(
+        f"""INSERT INTO events ({EVENT_COLUMNS})
+            SELECT {EVENT_COLUMNS} FROM event_versions v SEMI JOIN _restore r ON r.event_id = v.event_id"""
+    )
+    cur.execute("DELETE FROM event_versions v USING _restore r WHERE v.event_id = r.event_id")
+    mark_touched(cur, "SELECT e.rep_id, CAST(e.occurred_at AS DATE) FROM events e SEMI JOIN _restore r ON r.event_id = e.event_id")
+    count = cur.execute("SELECT count(*) FROM _restore").fetchall()[0]
+    cur.execute("DROP TABLE _restore")
+    return int(count[0]) if count else 0
 
 
 def list_batches(store: Store) -> pl.DataFrame:
     """Upload history, newest first."""
     return store.frame(
         """SELECT batch_id AS id, file_name AS file, status, uploaded_at, source, layout, rows_read, rows_added,
-                  rows_duplicate, rows_rejected, rows_skipped, new_reps, unmapped_labels, data_from, data_to, undone_at
+                  rows_duplicate, rows_rejected, rows_skipped, new_reps, unmapped_labels, data_from, data_to, undone_at,
+                  coalesce(rows_corrected, 0) AS rows_corrected, coalesce(rows_outdated, 0) AS rows_outdated,
+                  record_source, CAST(coalesce(notes, '[]') AS JSON)::VARCHAR[] AS notes
            FROM batches ORDER BY batch_id DESC"""
     )
 

@@ -6,6 +6,7 @@ are decided from all of its values at once, never guessed per row.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -205,50 +206,159 @@ def _parse_general(s: pl.Series, chosen: DateOrder | None, zone: str, allow_seri
     return frame.select(pl.coalesce(parts).cast(pl.Datetime("us")).alias("d"))["d"]
 
 
-_CURRENCY = r"(?i)^\s*(?:[A-Z]{3}|[$€£¥]|R\$|CHF|kr)?\s*|\s*(?:[A-Z]{3}|[$€£¥]|CHF|kr)?\s*$"
-_SPACES = r"[\s\u00a0\u202f']"
+# -- amounts ---------------------------------------------------------------------------
+
+# ISO codes are kept as written (upper-cased); symbols that name one currency become its code,
+# symbols shared by several currencies ($, ¥, kr) are kept as written.
+_SYMBOLS = {
+    "€": "EUR", "£": "GBP", "₹": "INR", "₩": "KRW", "₽": "RUB", "₺": "TRY", "₪": "ILS", "R$": "BRL",
+    "US$": "USD", "A$": "AUD", "C$": "CAD", "NZ$": "NZD", "HK$": "HKD", "S$": "SGD", "ZŁ": "PLN", "KČ": "CZK",
+}
+_CUR = r"(?i:[a-z]{3}|us\$|a\$|c\$|nz\$|hk\$|s\$|r\$|zł|kč|kr\.?)|[$€£¥₹₩₽₺₪]"
+_SIGN = r"[+\-\u2212\u2012\u2013\u2014\u2015]"
+_MINUS = r"^[\-\u2212\u2012\u2013\u2014\u2015]$"
+_GROUPING = r"[\s'’]"  # spaces (incl. no-break and narrow no-break) and apostrophes only ever group digits
+# Accounting negatives put the parentheses outside or inside the currency: ($1.00) and $(1.00).
+_AMOUNT = (
+    rf"^(?P<open>\()?\s*(?P<s1>{_SIGN})?\s*(?P<c1>{_CUR})?\s*(?P<open2>\()?\s*(?P<s2>{_SIGN})?\s*"
+    rf"(?P<num>[0-9][0-9.,'’\s]*|[.,][0-9]+)?\s*(?P<s4>{_SIGN})?\s*(?P<close2>\))?\s*(?P<c2>{_CUR})?\s*(?P<s3>{_SIGN})?\s*(?P<close>\))?$"
+)
+DecimalMark = Literal["comma", "point"]
+_MARK = {"comma": ",", "point": "."}
+
+
+def _shape(decimal: str) -> str:
+    """A well-formed number with `decimal` as its decimal mark: 1234.5, 1,234.5, 12,34,567.5, 1 234.5, .5."""
+    t = "," if decimal == "." else "."
+    d = re.escape(decimal)
+    group = rf"[{re.escape(t)}\s'’]"
+    return rf"^(?:\d+|\d{{1,3}}(?:{group}\d{{3}})+|\d{{1,2}}(?:{re.escape(t)}\d{{2}})*{re.escape(t)}\d{{3}})(?:{d}\d+)?$|^{d}\d+$"
 
 
 @dataclass(frozen=True)
 class ParsedAmounts:
     values: pl.Series  # Float64; null where blank or unreadable
-    bad: pl.Series  # Boolean: text present but not a number
+    currency: pl.Series  # String: ISO code (or an ambiguous symbol as written); null when the cell states none
+    bad: pl.Series  # Boolean: text present but not an amount
+    reason: pl.Series  # String: why a bad cell is bad
     decimal: str  # "." or ","
+    ambiguous: bool  # some values read both ways, none decides, and no mark was given
+    examples: list[str]
 
 
-def parse_amounts(raw: pl.Series) -> ParsedAmounts:
-    """Parse money text: "$1,234.50", "1.234,50 €", "1 234,50", "(100)", "-5", "5-"."""
-    if raw.null_count() == raw.len():
+def parse_amounts(raw: pl.Series, decimal: DecimalMark | None = None) -> ParsedAmounts:
+    """Parse money as exports write it: "$1,234.50", "1.234,50 €", "1 234,50", "1'234.50", "(100)", "EUR 12", "-".
+
+    The decimal mark is a property of the file: decided from every value at
+    once (see `_decide_decimal`), or given by the caller. A lone dash (also
+    "$ -") is the accounting way of writing zero and reads as 0.
+    """
+    n = raw.len()
+    if raw.null_count() == n:
+        nulls = pl.repeat(None, n, dtype=pl.String, eager=True)
         return ParsedAmounts(
-            values=pl.repeat(None, raw.len(), dtype=pl.Float64, eager=True),
-            bad=pl.repeat(False, raw.len(), dtype=pl.Boolean, eager=True),
-            decimal=".",
+            values=pl.repeat(None, n, dtype=pl.Float64, eager=True), currency=nulls,
+            bad=pl.repeat(False, n, dtype=pl.Boolean, eager=True), reason=nulls, decimal=".", ambiguous=False, examples=[],
         )
-    s = pl.col("s")
     frame = pl.DataFrame({"s": raw.str.strip_chars()}).with_columns(
-        neg=(s.str.starts_with("(") & s.str.ends_with(")")) | s.str.contains(r"^\(?\s*-") | s.str.ends_with("-"),
-        core=s.str.replace_all(r"^\(|\)$", "").str.replace_all(r"^-|-$", "").str.replace_all(_CURRENCY, "")
-        .str.replace_all(r"^-|-$", "").str.replace_all(_SPACES, ""),
+        pl.col("s").str.extract_groups(_AMOUNT).alias("p")
+    ).unnest("p").with_columns(pl.col("num").str.strip_chars())
+    chosen, ambiguous, examples = _decide_decimal(frame, decimal)
+    mark = chosen or "."
+    other = "," if mark == "." else "."
+    num, s = pl.col("num"), pl.col("s")
+    matched = num.is_not_null() | pl.any_horizontal(pl.col(c).is_not_null() for c in ("open", "s1", "c1", "s2", "s3", "s4"))
+    parsed_ok = s.str.contains(_AMOUNT)
+    signs = [pl.col(c).str.contains(_MINUS).fill_null(False) for c in ("s1", "s2", "s3", "s4")]
+    opens = pl.col("open").is_not_null().cast(pl.Int8) + pl.col("open2").is_not_null().cast(pl.Int8)
+    closes = pl.col("close").is_not_null().cast(pl.Int8) + pl.col("close2").is_not_null().cast(pl.Int8)
+    negative = (opens > 0) | pl.any_horizontal(signs)
+    dash_zero = num.is_null() & pl.any_horizontal(signs)
+    parens_ok = (opens == closes) & (opens <= 1)
+    two_currencies = pl.col("c1").is_not_null() & pl.col("c2").is_not_null()
+    well_formed = num.str.contains(_shape(mark))
+    other_form = num.str.contains(_shape(other))
+    digits = num.str.replace_all(_GROUPING, "").str.replace_all(re.escape(other), "").str.replace(re.escape(mark), ".")
+    magnitude = pl.when(dash_zero).then(pl.lit(0.0)).otherwise(digits.cast(pl.Float64, strict=False))
+    one_sign = pl.sum_horizontal(pl.col(c).is_not_null().cast(pl.Int8) for c in ("s1", "s2", "s3", "s4")) <= 1
+    valid = parsed_ok & matched & parens_ok & one_sign & ~two_currencies & (dash_zero | well_formed) & ~(dash_zero & (opens > 0))
+    value = pl.when(valid).then(pl.when(negative & ~dash_zero).then(-magnitude).otherwise(magnitude))
+    present = s.is_not_null() & (s != "")
+    bad = present & (~valid | value.is_null()).fill_null(True)
+    ours, theirs = ("comma", "point") if mark == "," else ("point", "comma")
+    why = (
+        pl.when(~bad).then(None)
+        .when(parsed_ok & num.is_not_null() & other_form & ~well_formed)
+        .then(pl.format(f"amount {{}} is written with a decimal {theirs} but this file's amounts use a decimal {ours}; fix that cell", s))
+        .when(two_currencies)
+        .then(pl.format("amount {} names two currencies; keep one", s))
+        .otherwise(pl.format("unreadable amount {}; write it like 1234.50, 1,234.50 or 1.234,50 (a currency such as EUR or $ may go before or after)", s))
     )
-    core = pl.col("core")
-    last_comma = core.str.find(r",\d*$")
-    last_dot = core.str.find(r"\.\d*$")
-    tail_comma = core.str.extract(r",(\d*)$").str.len_chars()
-    tail_dot = core.str.extract(r"\.(\d*)$").str.len_chars()
-    both = core.str.contains(",") & core.str.contains(r"\.")
-    comma_evidence = (both & (last_comma > last_dot)) | (~both & last_comma.is_not_null() & (tail_comma != 3)) | (core.str.count_matches(r"\.") > 1)
-    dot_evidence = (both & (last_dot > last_comma)) | (~both & last_dot.is_not_null() & (tail_dot != 3)) | (core.str.count_matches(",") > 1)
-    votes = frame.select(comma=comma_evidence.sum(), dot=dot_evidence.sum()).row(0, named=True)
-    decimal = "," if (votes["comma"] or 0) > (votes["dot"] or 0) else "."
-    thousands = "." if decimal == "," else ","
-    # A thousands separator after the decimal one means the value disagrees with the file's convention.
-    wrong_order = core.str.contains(r"\." + ".*,") if decimal == "." else core.str.contains(",.*" + r"\.")
-    number = core.str.replace_all(thousands, "", literal=True).str.replace(decimal, ".", literal=True)
-    valid = core.str.contains(r"^\d[\d.,]*$|^[.,]\d+$") & ~wrong_order & (number.str.count_matches(r"\.") <= 1)
-    magnitude: pl.Expr = pl.when(valid).then(number.cast(pl.Float64, strict=False))
-    value = pl.when(pl.col("neg")).then(-magnitude).otherwise(magnitude)
+    currency = pl.coalesce("c1", "c2")
+    code = pl.when(currency.str.len_chars() == 3).then(currency.str.to_uppercase()).otherwise(currency)
+    code = code.replace(_SYMBOLS).replace({k.lower(): v for k, v in _SYMBOLS.items()})
     out = frame.select(
         value=value,
-        bad=(s.is_not_null() & (s != "") & (~valid | value.is_null())),
+        currency=pl.when(valid).then(code),
+        bad=bad,
+        reason=why,
     )
-    return ParsedAmounts(values=out["value"], bad=out["bad"].fill_null(False), decimal=decimal)
+    return ParsedAmounts(
+        values=out["value"], currency=out["currency"], bad=out["bad"].fill_null(False), reason=out["reason"],
+        decimal=mark, ambiguous=ambiguous, examples=examples,
+    )
+
+
+def _decide_decimal(frame: pl.DataFrame, decimal: DecimalMark | None) -> tuple[str | None, bool, list[str]]:
+    """The file's decimal mark from its own values: (mark, ambiguous, examples).
+
+    A value is evidence for a mark when only that reading makes sense: both
+    marks present (the last one is the decimal), one mark repeated (it groups
+    thousands, so the other is the decimal), or a single mark not followed by
+    exactly three digits after a 1-3 digit head ("12,5", "0.500", "1 234,567").
+    "1,234" and "1.234" are no evidence. When the evidence is split, the
+    majority wins and the other values are rejected; when there is none but
+    some values read both ways, the file is ambiguous and the caller asks.
+    """
+    if decimal is not None:
+        return _MARK[decimal], False, []
+    num = pl.col("num")
+    plain = num.str.replace_all(_GROUPING, "")
+    grouped = num.str.contains(_GROUPING)
+    dots, commas = plain.str.count_matches(r"\."), plain.str.count_matches(",")
+    last = plain.str.extract(r"([.,])[^.,]*$")
+    single = (dots + commas) == 1
+    head = plain.str.extract(r"^(\d*)[.,]")
+    tail = plain.str.extract(r"[.,](\d*)$")
+    decimal_like = (tail.str.len_chars() != 3) | (head.str.len_chars() == 0) | head.str.starts_with("0") | (head.str.len_chars() > 3) | grouped
+    both = (dots > 0) & (commas > 0)
+    # Only a value well formed under a reading can vote for it: "1.2.3" proves nothing.
+    comma_form, point_form = num.str.contains(_shape(",")), num.str.contains(_shape("."))
+    votes = frame.filter(num.is_not_null()).select(
+        comma=(comma_form & ((both & (last == ",")) | (single & (commas == 1) & decimal_like) | ((dots > 1) & (commas == 0)))).sum(),
+        point=(point_form & ((both & (last == ".")) | (single & (dots == 1) & decimal_like) | ((commas > 1) & (dots == 0)))).sum(),
+        unsure=(single & ~decimal_like).sum(),
+    ).row(0, named=True)
+    comma, point, unsure = int(votes["comma"] or 0), int(votes["point"] or 0), int(votes["unsure"] or 0)
+    if comma > point:
+        return ",", False, []
+    if point > comma:
+        return ".", False, []
+    if comma == point == 0 and unsure == 0:
+        return None, False, []
+    examples = frame.filter(single & ~decimal_like)["s"].unique(maintain_order=True).head(3).to_list()
+    if comma == point and comma > 0:
+        examples = frame.filter(both | ((dots + commas) > 1))["s"].unique(maintain_order=True).head(3).to_list()
+    return None, True, examples
+
+
+def currency_code(raw: pl.Series) -> pl.Series:
+    """A currency column ("usd", "€", "EUR") as codes, the way amounts name theirs."""
+    text = raw.str.strip_chars()
+    text = pl.Series(text.name, text, dtype=pl.String)
+    code = pl.when(pl.col("c").str.len_chars() == 3).then(pl.col("c").str.to_uppercase()).otherwise(pl.col("c"))
+    return (
+        pl.DataFrame({"c": text})
+        .select(code.replace(_SYMBOLS).replace({k.lower(): v for k, v in _SYMBOLS.items()}).alias(raw.name))
+        .to_series()
+    )
