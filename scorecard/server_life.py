@@ -126,5 +126,7 @@ def _tune_gc() -> None:
 
 
 def routes() -> list[Any]:
-    """Extra HTTP routes mounted beside the app (none yet)."""
-    return []
+    """HTTP routes mounted beside the app: the API under /api/v1, webhooks, /healthz and /metrics."""
+    from scorecard import api
+
+    return list(api.routes())

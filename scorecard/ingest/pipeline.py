@@ -31,6 +31,8 @@ from scorecard.settings import load_settings
 from scorecard.store import Store
 
 Progress = Callable[[float, str], None]
+# Runs inside a batch's transaction once the batch row is complete (the API's audit row).
+AfterCommit = Callable[[duckdb.DuckDBPyConnection, int], None]
 
 CREATED_TYPE = "Opportunity created"
 _FOOTER = (
@@ -436,7 +438,14 @@ def ingest_path(store: Store, path: Path | str, options: IngestOptions | None = 
     return ingest_bytes(store, path.name, data, options, progress)
 
 
-def _commit(store: Store, prepared: Prepared, options: IngestOptions, catalog: Catalog, progress: Progress) -> IngestResult:
+def _commit(
+    store: Store,
+    prepared: Prepared,
+    options: IngestOptions,
+    catalog: Catalog,
+    progress: Progress,
+    after: AfterCommit | None = None,
+) -> IngestResult:
     events = prepared.events
     layout = prepared.detected.layout
     with store.write() as cur:
@@ -473,6 +482,8 @@ def _commit(store: Store, prepared: Prepared, options: IngestOptions, catalog: C
             "data_from = ?, data_to = ? WHERE batch_id = ?",
             [added, total - added, prepared.rejects.height, resolution.new_reps, data_from, data_to, batch_id],
         )
+        if after is not None:
+            after(cur, batch_id)
         progress(0.95, "saving")
     return IngestResult(
         batch_id=batch_id,
@@ -488,6 +499,13 @@ def _commit(store: Store, prepared: Prepared, options: IngestOptions, catalog: C
         data_from=data_from,
         data_to=data_to,
     )
+
+
+def commit_prepared(
+    store: Store, prepared: Prepared, options: IngestOptions, *, after: AfterCommit | None = None
+) -> IngestResult:
+    """Write a batch prepared outside a file (API and webhook events) exactly as a file's is written."""
+    return _commit(store, prepared, options, load_catalog(store), _noop, after)
 
 
 def _span(values: pl.Series) -> tuple[datetime | None, datetime | None]:
