@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from scorecard.api.tokens import DEFAULT_RATE_PER_MINUTE, SCOPES, TokenError, create_token, list_tokens, revoke_token
 from scorecard.cli import add_command
@@ -26,6 +27,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing.add_argument("--json", action="store_true", help="print JSON")
     revoke = actions.add_parser("revoke", help="stop a token working at once")
     revoke.add_argument("name")
+    for action in (create, listing, revoke):
+        # `--db` is accepted after the action too (tokens create --name x --db FILE).
+        action.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="database file")
 
 
 def _tokens(args: argparse.Namespace, store: Store) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,7 @@ from scorecard.store import Store
 
 FIELDS = ("id", "rep", "type", "occurred_at", "outcome", "subject", "amount", "currency", "source")
 MAX_TEXT = 2000  # characters in one text field
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")  # a rep given as an email address, not a name with an @ in it
 _REJECT_SCHEMA = {"line_no": pl.Int32, "column_name": pl.String, "reason": pl.String, "raw": pl.String}
 
 
@@ -157,7 +159,7 @@ def _row(position: int, record: object, zone: ZoneInfo, options: RecordOptions) 
     amount = _amount(record, options.currency)
     _source_matches(record, options.crm)
     assert record_id is not None and rep is not None and kind is not None
-    email = rep if "@" in rep else None
+    email = rep if _EMAIL.match(rep) else None
     return _Row(position, record_id, None if email else rep, email, moment, kind, outcome, subject, amount)
 
 
