@@ -211,6 +211,9 @@ def _save_integrations(values: dict[str, object], clear: list[str], message: str
     except integrations.InvalidIntegration as exc:
         st.error("Nothing was saved: " + ui.escape_md("; ".join(f"{k}: {v}" for k, v in exc.errors.items())))
     else:
+        # A saved secret must not stay in its field: only "set · ends …" is ever shown back.
+        for name in integrations.SECRETS:
+            st.session_state.pop(f"int_{name}", None)
         st.session_state[FLASH] = message
         st.rerun()
 
