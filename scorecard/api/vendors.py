@@ -225,9 +225,7 @@ def salesforce_record(fields: Mapping[str, Any], sobject: str, zone: ZoneInfo, c
             or _utc_text(fields.get("ActivityDateTime"))
             or _local_day(fields.get("ActivityDate"), zone)
         )
-        kind = fields.get("TaskSubtype") or fields.get("EventSubtype") or fields.get("Type") or sobject
-        if fields.get("Type"):
-            kind = fields["Type"]
+        kind = fields.get("Type") or fields.get("TaskSubtype") or fields.get("EventSubtype") or sobject
         return [("activity", {"id": record_id, "rep": rep, "type": kind, "subject": fields.get("Subject"),
                               "outcome": fields.get("CallDisposition"), "occurred_at": when})]  # fmt: skip
     if sobject == "Opportunity":

@@ -73,8 +73,12 @@ def _rep_digests(store: Store, now: datetime, integ: Integrations) -> Iterator[C
         yield Candidate(f"digest:rep:{slug}:{now.date().isoformat()}", [("email", str(email))], build)
 
 
-def _manager(store: Store, now: datetime, integ: Integrations, settings: TeamSettings) -> Iterator[Candidate]:
+def _manager(store: Store, now: datetime, integ: Integrations, settings: TeamSettings, every: bool) -> Iterator[Candidate]:
     if not _reached(now, integ.standup_time):
+        return
+    standup_key = f"standup:all:{now.date().isoformat()}"
+    if not every and _stored(store, [standup_key]):
+        # The stand-up and the day's flags were planned together: spare the team view on every later sweep.
         return
     targets = team_channels(integ)
     if integ.email_ready and integ.manager_email and ("email", integ.manager_email) not in targets:
@@ -84,7 +88,7 @@ def _manager(store: Store, now: datetime, integ: Integrations, settings: TeamSet
             tv = scores.team_view(store, now)
             return compose.standup_summary(tv, contests.suggest_contests(store, now), now.date(), settings, integ.app_url)
 
-        yield Candidate(f"standup:all:{now.date().isoformat()}", targets, standup)
+        yield Candidate(standup_key, targets, standup)
     if integ.email_ready and integ.manager_email:  # a flag names a rep: the manager's inbox only
         last_week = week_of(now.date(), settings.week_start).start - timedelta(days=7)
         for flag in scores.team_view(store, now).flags:
@@ -110,11 +114,18 @@ def _contests(store: Store, now: datetime, integ: Integrations) -> Iterator[Cand
             yield Candidate(f"contest:standings:{contest.contest_id}:{now.date().isoformat()}", targets, standings)
 
 
-def candidates(store: Store, now_local: datetime, integ: Integrations, settings: TeamSettings) -> list[Candidate]:
-    """Every message due by `now_local` (team time) today; nothing on a day off."""
+def candidates(
+    store: Store, now_local: datetime, integ: Integrations, settings: TeamSettings, *, every: bool = False
+) -> list[Candidate]:
+    """The messages due by `now_local` (team time) today; nothing on a day off. `every` lists
+    those already planned too (a preview), where a sweep skips what it planned earlier."""
     if not is_working_day(now_local.date(), settings):
         return []
-    return [*_rep_digests(store, now_local, integ), *_manager(store, now_local, integ, settings), *_contests(store, now_local, integ)]
+    return [
+        *_rep_digests(store, now_local, integ),
+        *_manager(store, now_local, integ, settings, every),
+        *_contests(store, now_local, integ),
+    ]
 
 
 def _stored(store: Store, keys: list[str]) -> dict[tuple[str, str], str]:
@@ -127,7 +138,7 @@ def _stored(store: Store, keys: list[str]) -> dict[tuple[str, str], str]:
 def preview(store: Store, now_local: datetime) -> list[Planned]:
     """What is due by `now_local`, composed, with what the outbox already holds for each."""
     integ, settings = load_integrations(store), load_settings(store)
-    found = candidates(store, now_local, integ, settings)
+    found = candidates(store, now_local, integ, settings, every=True)
     stored = _stored(store, [c.key for c in found])
     planned = []
     for candidate in found:
