@@ -8,6 +8,7 @@ import json
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -223,7 +224,9 @@ def test_healthz_and_metrics(api: Api) -> None:
         await page.close()
         return text
 
-    metrics = asyncio.run(with_a_page_open())
+    # In a thread of its own: a browser test's Playwright may hold this thread's event loop.
+    with ThreadPoolExecutor(1) as pool:
+        metrics = pool.submit(asyncio.run, with_a_page_open()).result()
     for series in ('scorecard_batches_total{source="api"}', "scorecard_events_ingested_total", "scorecard_rejected_rows_total",
                    'scorecard_page_run_seconds_bucket{le="0.05",page="main"}', 'scorecard_api_requests_total{route="events",status="202"}'):  # fmt: skip
         assert series in metrics, series
