@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scorecard import charts, server_life, ui
+from scorecard import charts, metrics, server_life, ui
 
 st.set_page_config(page_title="Team Scorecard", page_icon="📈", layout="wide")
 # Normally done by the server's lifespan (server.py) before any page; a no-op then.
@@ -48,4 +48,5 @@ with st.sidebar:
 on_manager_page = any(current is page for page in pages.get("Manager", []))
 ui.manager_gate(show_form=not on_manager_page)
 
-current.run()
+with metrics.page_run(current.url_path):
+    current.run()

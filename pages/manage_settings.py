@@ -1,4 +1,5 @@
-"""Settings: the team calendar, pace and team-gap thresholds, contest sizing; backup and restore."""
+"""Settings: the team calendar, pace and team-gap thresholds, contest sizing; backup and restore;
+API tokens, CRM webhooks, digest channels."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from zoneinfo import available_timezones
 
 import streamlit as st
 
-from scorecard import admin, backup, ui
+from scorecard import admin, backup, integrations, ui
+from scorecard.api import tokens
+from scorecard.notify import outbox
 from scorecard.settings import WEEKDAY_NAMES, load_settings
 
 ui.page_header("Team settings", "The calendar pace is measured against, the thresholds behind every status, and backups.")
@@ -161,3 +164,150 @@ if st.button("Restore", disabled=uploaded is None or not confirm, key="restore_g
         )
         st.session_state.pop("restore_confirm", None)
         st.rerun()
+
+
+# -- the HTTP API, CRM webhooks, digests and alerts (docs/api.md, docs/digests.md) -------------------
+TOKEN_SHOWN = "settings_new_token"
+
+
+def _api_tokens_section() -> None:
+    st.subheader("API tokens")
+    st.caption("For the HTTP API (docs/api.md). A token is shown once, when it is created; only a hash is kept.")
+    new = st.session_state.pop(TOKEN_SHOWN, None)
+    if new:
+        st.success(f"Token {ui.escape_md(new['name'])} created. Copy it now: it is not shown again.")
+        st.code(new["token"], language=None)
+    with st.form("api_token_create", clear_on_submit=True):
+        left, middle, right = st.columns([2, 2, 1])
+        name = left.text_input("Name (who uses it)", key="api_token_name", placeholder="crm-sync")
+        scopes = middle.multiselect("Scopes", list(tokens.SCOPES), default=["events:write"], key="api_token_scopes")
+        rate = right.number_input("Requests a minute", min_value=1, value=tokens.DEFAULT_RATE_PER_MINUTE, key="api_token_rate")
+        if st.form_submit_button("Create token"):
+            try:
+                created = tokens.create_token(store, name, tuple(scopes), rate_per_minute=int(rate))
+            except tokens.TokenError as exc:
+                st.error(ui.escape_md(exc))
+            else:
+                st.session_state[TOKEN_SHOWN] = {"name": created.token.name, "token": created.plain}
+                st.rerun()
+    live = tokens.list_tokens(store)
+    if not live:
+        st.caption("No tokens yet.")
+        return
+    st.dataframe(
+        [
+            {"name": t.name, "scopes": ", ".join(t.scopes), "per minute": t.rate_per_minute,
+             "created (UTC)": t.created_at, "last write (UTC)": t.last_used_at}
+            for t in live
+        ],
+        hide_index=True,
+    )  # fmt: skip
+    left, right = st.columns([3, 1])
+    doomed = left.selectbox("Revoke a token", [t.name for t in live], index=None, key="api_token_revoke")
+    if right.button("Revoke", disabled=doomed is None, key="api_token_revoke_go") and doomed is not None:
+        tokens.revoke_token(store, doomed)
+        st.session_state[FLASH] = ui.escape_md(f"Token {doomed} revoked: it stops working at once.")
+        st.rerun()
+
+
+def _secret_input(label: str, name: str, current: integrations.Integrations) -> str:
+    shown = integrations.masked(getattr(current, name))
+    return st.text_input(f"{label} ({shown})", type="password", key=f"int_{name}", help="Leave empty to keep what is set.")
+
+
+def _save_integrations(values: dict[str, object], clear: list[str], message: str) -> None:
+    try:
+        integrations.update_integrations(store, values, clear=clear)
+    except integrations.InvalidIntegration as exc:
+        st.error("Nothing was saved: " + ui.escape_md("; ".join(f"{k}: {v}" for k, v in exc.errors.items())))
+    else:
+        # A saved secret must not stay in its field: only "set · ends …" is ever shown back.
+        for name in integrations.SECRETS:
+            st.session_state.pop(f"int_{name}", None)
+        st.session_state[FLASH] = message
+        st.rerun()
+
+
+def _webhooks_section() -> None:
+    current = integrations.load_integrations(store)
+    st.subheader("CRM webhooks")
+    st.caption("Each CRM's own check protects its endpoint (docs/api.md). Secrets are never shown again once saved.")
+    with st.form("webhook_settings"):
+        values: dict[str, object] = {}
+        values["public_url"] = st.text_input("This server's public address (HubSpot signs it)", current.public_url or "", key="int_public_url")
+        values["hubspot_client_secret"] = _secret_input("HubSpot app client secret", "hubspot_client_secret", current)
+        left, right = st.columns(2)
+        values["pipedrive_user"] = left.text_input("Pipedrive basic auth user", current.pipedrive_user or "", key="int_pipedrive_user")
+        with right:
+            values["pipedrive_password"] = _secret_input("Pipedrive basic auth password", "pipedrive_password", current)
+        left, right = st.columns(2)
+        values["salesforce_org_id"] = left.text_input("Salesforce organization id", current.salesforce_org_id or "", key="int_salesforce_org_id")
+        with right:
+            values["salesforce_endpoint_key"] = _secret_input("Outbound Message URL key", "salesforce_endpoint_key", current)
+        values["salesforce_flow_secret"] = _secret_input("Salesforce Flow secret header", "salesforce_flow_secret", current)
+        values["currency_code"] = st.text_input("Team currency code (amounts in others are rejected)", current.currency_code or "", key="int_currency_code")
+        secrets = ["hubspot_client_secret", "pipedrive_password", "salesforce_endpoint_key", "salesforce_flow_secret"]
+        clear = st.multiselect("Remove these secrets", secrets, key="int_webhook_clear")
+        if st.form_submit_button("Save webhook settings"):
+            _save_integrations(values, clear, "Webhook settings saved.")
+
+
+def _channels_section() -> None:
+    current = integrations.load_integrations(store)
+    st.subheader("Digests and alerts")
+    st.caption("Reps' morning digests by email; the stand-up summary and contests to the team channel; red flags to the manager only (docs/digests.md).")
+    with st.form("channel_settings"):
+        values: dict[str, object] = {}
+        values["digests_enabled"] = st.checkbox("Send digests and alerts", current.digests_enabled, key="int_digests_enabled")
+        left, right = st.columns(2)
+        with left:
+            values["slack_webhook_url"] = _secret_input("Slack-compatible webhook URL", "slack_webhook_url", current)
+        with right:
+            values["teams_webhook_url"] = _secret_input("Teams webhook URL", "teams_webhook_url", current)
+        left, middle, right = st.columns([3, 1, 1])
+        values["smtp_host"] = left.text_input("SMTP host", current.smtp_host or "", key="int_smtp_host")
+        values["smtp_port"] = middle.number_input("Port", 1, 65535, current.smtp_port, key="int_smtp_port")
+        values["smtp_security"] = right.selectbox(
+            "Security", list(integrations.SECURITY), index=list(integrations.SECURITY).index(current.smtp_security), key="int_smtp_security"
+        )
+        left, right = st.columns(2)
+        values["smtp_user"] = left.text_input("SMTP user", current.smtp_user or "", key="int_smtp_user")
+        with right:
+            values["smtp_password"] = _secret_input("SMTP password", "smtp_password", current)
+        left, right = st.columns(2)
+        values["smtp_from"] = left.text_input("From address", current.smtp_from or "", key="int_smtp_from")
+        values["manager_email"] = right.text_input("Manager's email (stand-up, red flags)", current.manager_email or "", key="int_manager_email")
+        values["app_url"] = st.text_input("The app's address, for links in digests", current.app_url or "", key="int_app_url")
+        left, middle, right = st.columns(3)
+        values["digest_time"] = left.time_input("Reps' digest at", current.digest_time, key="int_digest_time", step=900)
+        values["standup_time"] = middle.time_input("Stand-up summary at", current.standup_time, key="int_standup_time", step=900)
+        values["standings_time"] = right.time_input("Contest standings at", current.standings_time, key="int_standings_time", step=900)
+        secrets = ["slack_webhook_url", "teams_webhook_url", "smtp_password"]
+        clear = st.multiselect("Remove these secrets", secrets, key="int_channel_clear")
+        if st.form_submit_button("Save channels"):
+            _save_integrations(values, clear, "Channels saved.")
+    if st.button("Send a test message", key="int_send_test"):
+        for channel, result in outbox.send_test(store).items():
+            if result == "sent":
+                st.success(ui.escape_md(f"{channel}: sent"))
+            else:
+                st.error(ui.escape_md(f"{channel}: {result}"))
+
+
+def _deliveries_section() -> None:
+    rows = outbox.recent_deliveries(store)
+    if not rows:
+        return
+    failing = [r for r in rows if r["status"] != "sent"]
+    if failing:
+        st.warning(f"{len(failing)} message(s) not delivered yet: retried with backoff, or given up (failed). See the reasons below.")
+    st.dataframe(rows, hide_index=True)
+
+
+st.divider()
+_api_tokens_section()
+st.divider()
+_webhooks_section()
+st.divider()
+_channels_section()
+_deliveries_section()

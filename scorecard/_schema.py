@@ -220,4 +220,48 @@ MIGRATIONS: list[list[str]] = [
     ],
     # 4: identity by source, corrections that keep what they replace, currencies (docs/identity.md)
     IDENTITY_BY_SOURCE,
+    # 5: the HTTP API, CRM webhooks, digests and alerts
+    [
+        # API tokens: only a scrypt hash of the secret part is kept. A revoked token
+        # keeps its row (the audit log names it); a new token may reuse the name.
+        """CREATE TABLE api_tokens (
+            token_id VARCHAR PRIMARY KEY,      -- the public part of the token
+            name VARCHAR NOT NULL,
+            scopes VARCHAR[] NOT NULL,
+            salt BLOB NOT NULL,
+            secret_hash BLOB NOT NULL,         -- scrypt(secret, salt)
+            rate_per_minute INTEGER NOT NULL,
+            created_at TIMESTAMP NOT NULL,     -- UTC
+            revoked_at TIMESTAMP               -- UTC
+        )""",
+        # One row per API or webhook write, in the same transaction as its batch.
+        """CREATE TABLE api_audit (
+            logged_at TIMESTAMP NOT NULL,      -- UTC
+            caller VARCHAR NOT NULL,           -- token name, or the webhook (e.g. 'webhook:hubspot')
+            endpoint VARCHAR NOT NULL,
+            batch_id INTEGER NOT NULL,
+            rows_added INTEGER NOT NULL,
+            rows_duplicate INTEGER NOT NULL,
+            rows_rejected INTEGER NOT NULL
+        )""",
+        # Channels, webhook secrets and digest times, as JSON values (scorecard.integrations).
+        "CREATE TABLE integration_settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+        # Outgoing messages. The key is the idempotency key (e.g. digest:rep:ana-lopez:2026-11-18):
+        # a message is composed once, stored, and sent until it is marked sent.
+        """CREATE TABLE deliveries (
+            key VARCHAR NOT NULL,
+            channel VARCHAR NOT NULL,          -- slack | teams | email
+            kind VARCHAR NOT NULL,             -- rep_digest | standup | contest_launch | contest_standings | flag_alert | test
+            recipient VARCHAR NOT NULL,        -- an email address, or the channel's name
+            subject VARCHAR NOT NULL,
+            message VARCHAR NOT NULL,          -- JSON: the composed message (scorecard.notify.Message)
+            status VARCHAR NOT NULL,           -- pending | sent | failed (gave up)
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TIMESTAMP,         -- UTC
+            last_error VARCHAR,
+            created_at TIMESTAMP NOT NULL,     -- UTC
+            sent_at TIMESTAMP,                 -- UTC
+            PRIMARY KEY (key, channel)
+        )""",
+    ],
 ]

@@ -269,6 +269,11 @@ def live_pages(store_path: Path) -> LivePages:
         return _live
 
 
+def current_live_pages() -> LivePages | None:
+    """The running registry, if the server started one (never starts it)."""
+    return _live
+
+
 def stop_live_pages() -> None:
     global _live
     with _live_lock:

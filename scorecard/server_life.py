@@ -21,6 +21,7 @@ from typing import Any
 from scorecard import auth
 from scorecard.inbox import start_inbox_watcher, stop_inbox_watcher
 from scorecard.live import LivePages, live_pages, stop_live_pages
+from scorecard.notify.scheduler import Scheduler, start_scheduler, stop_scheduler
 from scorecard.store import DEFAULT_DB, default_db_path, open_store
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class Services:
     store_path: Path
     inbox: Path | None
     live: LivePages | None  # None outside a running server (page tests)
+    scheduler: Scheduler | None = None  # digests and alerts; only in a running server
 
 
 _started: Services | None = None
@@ -72,7 +74,7 @@ def data_dir() -> Path:
 
 
 def start() -> Services:
-    """Warm imports, open the store, announce the passcode, watch the inbox, keep pages live."""
+    """Warm imports, open the store, announce the passcode, watch the inbox, keep pages live, schedule digests."""
     global _started
     wanted = (default_db_path().resolve(), inbox_dir())
     with _lock:
@@ -88,9 +90,10 @@ def start() -> Services:
             start_inbox_watcher(store, wanted[1])
         serving = _serving()
         live = live_pages(store.path) if serving else None
+        scheduler = start_scheduler(store.path) if serving else None
         if serving and _started is None:
             _tune_gc()
-        _started = Services(store.path, wanted[1], live)
+        _started = Services(store.path, wanted[1], live, scheduler)
         log.info("server ready: %s, inbox %s", store.path, wanted[1] or "off")
         return _started
 
@@ -110,6 +113,8 @@ def _stop(services: Services) -> None:
         stop_inbox_watcher(services.inbox)
     if services.live is not None:
         stop_live_pages()
+    if services.scheduler is not None:
+        stop_scheduler()
 
 
 def _serving() -> bool:
@@ -126,5 +131,7 @@ def _tune_gc() -> None:
 
 
 def routes() -> list[Any]:
-    """Extra HTTP routes mounted beside the app (none yet)."""
-    return []
+    """HTTP routes mounted beside the app: the API under /api/v1, webhooks, /healthz and /metrics."""
+    from scorecard import api
+
+    return list(api.routes())

@@ -23,9 +23,12 @@ class UsageError(Exception):
 
 def _modules() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
     # Imported here so `--help` stays fast and a module's import error names itself.
-    from scorecard.cli import backup, contests, data, demo, goals, report
+    from scorecard.cli import backup, contests, data, demo, digest, goals, report, tokens
 
-    return [data.register, report.register, goals.register, contests.register, demo.register, backup.register]
+    return [
+        data.register, report.register, goals.register, contests.register, demo.register, backup.register,
+        tokens.register, digest.register,
+    ]  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,15 +18,16 @@ Every event the file carries is linked to the batch: undo relies on it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
 
-from scorecard.catalog import Catalog
+from scorecard.catalog import Catalog, load_catalog
 from scorecard.ingest.errors import AmbiguousSource
 from scorecard.ingest.identity import EVENT_COLUMNS, keyed_events_sql
-from scorecard.ingest.model import IngestOptions, IngestResult, Prepared, Progress
+from scorecard.ingest.model import IngestOptions, IngestResult, Prepared, Progress, noop
 from scorecard.rollups import mark_touched, refresh_rollups
 from scorecard.roster import RepRef, Resolution, resolve_or_create
 from scorecard.store import Store
@@ -70,7 +71,18 @@ UPDATE _plan p SET other_id = x.other_id, other_source = x.other_source, status 
 """
 
 
-def commit(store: Store, prepared: Prepared, options: IngestOptions, catalog: Catalog, progress: Progress) -> IngestResult:
+# Runs inside a batch's transaction once the batch row is complete (the API's audit row).
+AfterCommit = Callable[[duckdb.DuckDBPyConnection, int], None]
+
+
+def commit(
+    store: Store,
+    prepared: Prepared,
+    options: IngestOptions,
+    catalog: Catalog,
+    progress: Progress,
+    after: AfterCommit | None = None,
+) -> IngestResult:
     """Write one prepared file as one batch; raises AmbiguousSource (writing nothing) for a clash of sheets."""
     layout = prepared.detected.layout
     with store.write() as cur:
@@ -105,6 +117,8 @@ def commit(store: Store, prepared: Prepared, options: IngestOptions, catalog: Ca
             [counts["new"], counts["duplicate"], prepared.rejects.height, resolution.new_reps, data_from, data_to,
              counts["corrected"], counts["outdated"], json.dumps(notes, ensure_ascii=False), batch_id],
         )
+        if after is not None:
+            after(cur, batch_id)
         progress(0.95, "saving")
     return IngestResult(
         batch_id=batch_id,
@@ -127,6 +141,13 @@ def commit(store: Store, prepared: Prepared, options: IngestOptions, catalog: Ca
         notes=notes,
     )
 
+
+
+def commit_prepared(
+    store: Store, prepared: Prepared, options: IngestOptions, *, after: AfterCommit | None = None
+) -> IngestResult:
+    """Write a batch prepared outside a file (API and webhook events) exactly as a file's is written."""
+    return commit(store, prepared, options, load_catalog(store), noop, after)
 
 def _with_rep_ids(cur: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> tuple[pl.DataFrame, Resolution]:
     refs_frame = events.select("rep", "email", "team").unique(maintain_order=True)
