@@ -1,7 +1,7 @@
 """The demo team: deterministic, told through real export files and the real ingest path.
 
 The story is checked from rollups, goals and PTO directly (not through the
-scores module), with the pace arithmetic of DESIGN.md.
+scores module), with the pace arithmetic of docs/pace.md.
 """
 
 from __future__ import annotations
