@@ -409,12 +409,15 @@ def write_files(plan: DemoPlan, out_dir: Path, *, weeks_per_file: int = CHUNK_WE
 # -- into the database -------------------------------------------------------------
 
 
-def _ingest(store: Store, files: list[DemoFile], progress: Progress | None) -> tuple[list[int], int]:
+def _ingest(
+    store: Store, files: list[DemoFile], as_of: datetime, progress: Progress | None
+) -> tuple[list[int], int]:
     from scorecard.ingest import IngestOptions, ingest_path
 
     batch_ids, added = [], 0
     for n, demo_file in enumerate(files):
-        options = IngestOptions(source="demo", date_order=demo_file.date_order)  # type: ignore[arg-type]
+        # The demo's "now" is the upload moment, so a demo built for a later date keeps all its rows.
+        options = IngestOptions(source="demo", date_order=demo_file.date_order, as_of=as_of)  # type: ignore[arg-type]
         result = ingest_path(store, demo_file.path, options)
         batch_ids.append(int(result.batch_id))
         added += int(result.rows_added)
@@ -465,7 +468,7 @@ def build_demo(
         progress(0.0, f"generating {reps} reps × {weeks} weeks")
     plan = plan_demo(as_of, reps=reps, weeks=weeks, seed=seed, settings=load_settings(store))
     files = write_files(plan, Path(out_dir), progress=progress)
-    batch_ids, added = _ingest(store, files, progress)
+    batch_ids, added = _ingest(store, files, plan.as_of, progress)
     team = _finish_team(store, plan, batch_ids)
     if progress:
         progress(1.0, f"demo team ready: {len(team)} reps, {added:,} events")

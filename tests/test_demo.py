@@ -252,3 +252,13 @@ def test_setup_generates_the_passcode_on_first_start(
     assert stored.read_text().strip() not in captured.err + captured.out
     assert f"cat {stored}" in captured.err
     assert str(stored) in captured.out
+
+
+def test_a_demo_built_for_a_later_date_keeps_every_row(tmp_path: Path) -> None:
+    """The demo's own 'now' is its upload moment: rows up to it are never 'after the upload'."""
+    later = datetime(2031, 3, 12, 15, 0)
+    with Store(tmp_path / "later.duckdb") as store:
+        result = build_demo(store, later, reps=3, weeks=2, out_dir=tmp_path / "files")
+        rejected = store.scalar("SELECT count(*) FROM rejected_rows")
+    assert result.events_added > 0
+    assert rejected == 0
