@@ -59,14 +59,14 @@ def test_an_event_and_the_same_record_in_the_crms_export_are_one_event(store: St
     same = _event(1, id="00T000000000001", source="Salesforce", subject="Intro")
     sent = ingest_records(store, [same], RecordOptions("webhook", "x", crm="Salesforce"))
     assert (sent.result.rows_added, sent.result.rows_duplicate) == (0, 1)
-    # A later version of the record (here: its subject cleared in the CRM) corrects it; still one event.
+    other_crm = ingest_records(store, [_event(1, id="00T000000000001")], RecordOptions("api", "x", crm="HubSpot"))
+    assert other_crm.result.rows_added == 1  # ids are namespaced per CRM
+    # A later version of the Salesforce record (its subject cleared in the CRM) corrects it: no new event.
     changed = ingest_records(
         store, [_event(1, id="00T000000000001", source="Salesforce")], RecordOptions("webhook", "y", crm="Salesforce")
     )
     assert (changed.result.rows_added, changed.result.rows_corrected) == (0, 1)
-    assert _count(store) == 1
-    other_crm = ingest_records(store, [_event(1, id="00T000000000001")], RecordOptions("api", "x", crm="HubSpot"))
-    assert other_crm.result.rows_added == 1  # ids are namespaced per CRM
+    assert _count(store) == 2
 
 
 def test_bad_rows_are_rejected_with_row_field_and_what_to_do_and_kept(store: Store) -> None:
