@@ -21,7 +21,7 @@ from pathlib import Path
 
 from scorecard.ingest import FileRejected, IngestOptions, IngestResult, ingest_bytes
 from scorecard.ingest.errors import AmbiguousAmounts, AmbiguousDates, AmbiguousSource
-from scorecard.ingest.reading import MAX_FILE_BYTES
+from scorecard.ingest.reading import MAX_FILE_BYTES, path_problem
 from scorecard.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -94,10 +94,11 @@ def read_own_file(path: Path) -> bytes:
         if path.is_symlink():
             raise FileRejected(path.name, "is a symbolic link; the inbox reads only files copied into it, never links") from exc
         raise FileRejected(path.name, f"cannot be read ({exc.strerror}). Check the permissions.") from exc
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):  # a folder, pipe or device: checked on the open file, before any read
+        os.close(fd)
+        raise FileRejected(path.name, path_problem(path) or "is not a regular file; copy the export itself into the inbox")
     with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise FileRejected(path.name, "is not a regular file; copy the export itself into the inbox")
         if info.st_nlink > 1:
             raise FileRejected(path.name, "is a hard link to another file; copy the export into the inbox instead")
         data = fh.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows while it is read

@@ -23,7 +23,7 @@ from tests.corpus.cases import AS_OF, CASES, Case
 from tests.factories_ingest import GENERIC_HEADER, csv_bytes, generic_rows, snapshot
 
 # Tables an accepted upload may touch; everything else must stay as it was.
-WRITTEN = {"batches", "events", "batch_events", "rejected_rows", "daily_rollups", "reps", "meta"}
+WRITTEN = {"batches", "events", "batch_events", "rejected_rows", "daily_rollups", "weekly_rollups", "reps", "meta"}
 
 
 @pytest.fixture

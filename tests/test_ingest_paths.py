@@ -96,7 +96,8 @@ def test_inbox_parks_folders_pipes_and_links_with_a_reason(store: Store, tmp_pat
     outcomes = {o.file_name: o for o in process_inbox(store, inbox)}
     assert set(outcomes) == {"dropped-folder", "pipe.csv", "zero.csv", "week.csv"}
     assert outcomes["week.csv"].ok
-    for name, words in (("dropped-folder", "is a folder"), ("pipe.csv", "is a named pipe"), ("zero.csv", "is a device")):
+    # A link is refused as a link, whatever it points at: the inbox never follows one out of itself.
+    for name, words in (("dropped-folder", "is a folder"), ("pipe.csv", "is a named pipe"), ("zero.csv", "is a symbolic link")):
         outcome = outcomes[name]
         assert not outcome.ok and outcome.moved_to.parent == inbox / "failed"
         reason = outcome.moved_to.with_name(outcome.moved_to.name + ".reason.txt").read_text(encoding="utf-8")
