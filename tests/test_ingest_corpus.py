@@ -14,10 +14,11 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 
 from scorecard.cli import main
-from scorecard.ingest import IngestOptions, ingest_bytes, undo_batch
+from scorecard.ingest import FileRejected, IngestOptions, ingest_bytes, pipeline, undo_batch
 from scorecard.store import Store
 from tests.corpus.cases import AS_OF, CASES, Case
 from tests.factories_ingest import GENERIC_HEADER, csv_bytes, generic_rows, snapshot
@@ -114,3 +115,20 @@ def test_corpus_file_on_the_command_line(tmp_path: Path, case: Case) -> None:
         assert word in out, f"{case.name}: {word!r} not in {out!r}"
     if case.rejects:
         assert "python -m scorecard rejects 1" in out
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("boom"), pl.exceptions.PanicException("index out of bounds")])
+def test_an_unforeseen_reader_failure_is_a_refusal_not_a_traceback(
+    busy_store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, failure: BaseException
+) -> None:
+    def broken(*_args: object) -> None:
+        raise failure
+
+    monkeypatch.setattr(pipeline, "read_table", broken)
+    before = snapshot(busy_store)
+    with pytest.raises(FileRejected) as err:
+        ingest_bytes(busy_store, "odd.csv", b"rep,date,type\nAna,2026-11-18,Call\n", IngestOptions(as_of=AS_OF))
+    assert str(err.value).startswith(f"odd.csv: the file could not be read as a table ({type(failure).__name__})")
+    assert "Nothing was imported" in str(err.value)
+    assert "reading odd.csv failed unexpectedly" in caplog.text  # the traceback goes to the log, not the user
+    assert snapshot(busy_store) == before

@@ -4,8 +4,10 @@
 
 A file goes through reading (encoding, delimiter, header row), layout
 detection (data/layouts.toml), vectorised validation, rep resolution,
-de-duplication against stored events, and a single write transaction with the
-daily rollups. A file-level problem raises FileRejected and writes nothing.
+de-duplication against stored events (new, corrected, already stored; the
+rules are in docs/identity.md), and a single write transaction with the
+daily rollups. A file-level problem raises FileRejected and writes nothing;
+AmbiguousDates, AmbiguousAmounts and AmbiguousSource say what to ask.
 """
 
 from __future__ import annotations

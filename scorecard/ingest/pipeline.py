@@ -10,6 +10,7 @@ just those rows, each with the column and the reason.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,6 +30,8 @@ from scorecard.ingest.writing import commit
 from scorecard.roster import EMAIL_MAX, NAME_MAX, normalize_name
 from scorecard.settings import load_settings
 from scorecard.store import Store
+
+log = logging.getLogger(__name__)
 
 __all__ = ["FilePreview", "IngestOptions", "IngestResult", "Progress", "ingest_bytes", "ingest_path", "preview_file"]
 
@@ -259,6 +262,8 @@ def _read(name: str, data: bytes) -> RawTable:
         raise
     except (Exception, pl.exceptions.PanicException) as exc:
         # Parsing untrusted bytes: a failure nobody foresaw is still this file's problem, not a crash.
+        # Logged with its traceback, so a bug behind it is not hidden.
+        log.exception("reading %s failed unexpectedly", name)
         raise FileRejected(
             name,
             f"the file could not be read as a table ({type(exc).__name__}). Nothing was imported. "
