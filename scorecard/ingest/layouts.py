@@ -27,12 +27,14 @@ FIELDS: tuple[str, ...] = (
     "team",
     "created_at",
     "done",
+    "attendees",
 )
 FIELD_HELP: dict[str, str] = {
     "rep": "the rep's name (or email)",
     "occurred_at": "the date of the activity (or the close date of a deal)",
     "type": "the activity type",
     "stage": "the deal stage or status",
+    "attendees": "who else took part (attendees or a second owner)",
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "activity": ("rep", "occurred_at", "type"),

@@ -48,6 +48,7 @@ _TEXT_FIELDS = {
     "record": "record_id",
     "stage": "stage",
     "done": "done",
+    "attendees": "attendees",
 }
 _NOT_DONE = ["false", "no", "0", "not done", "undone", "n", "open", "planned"]
 _ORDER_SUFFIX = re.compile(r"\.(dayfirst|monthfirst)\.[^.]+$", re.IGNORECASE)
@@ -342,6 +343,7 @@ def _events(good: pl.DataFrame, kind: str) -> pl.DataFrame:
         pl.col("_subject").alias("raw_subject"),
         pl.col("_amount").alias("amount"),
         pl.col("_record").alias("record_id"),
+        pl.col("_attendees").alias("raw_attendees"),
         pl.col("_stage"),
         pl.col("_won"),
         pl.col("_created"),
@@ -371,6 +373,7 @@ def _events(good: pl.DataFrame, kind: str) -> pl.DataFrame:
         "raw_subject",
         "amount",
         "record_id",
+        "raw_attendees",
     ).with_columns(activity_label=activity, outcome_label=_labels(base["raw_outcome"]))
 
 
@@ -558,6 +561,13 @@ def _insert_events(cur: duckdb.DuckDBPyConnection, batch_id: int, ns: str, event
                 FROM {first} k ANTI JOIN events e ON e.event_key = k.event_key""",
             [base, batch_id, *params],
         ).fetchall()[0][0]
+    )
+    # Who else took part, kept as the export wrote it, for the events this upload added.
+    cur.execute(
+        f"""INSERT INTO event_attendees
+            SELECT e.event_id, k.raw_attendees FROM {first} k JOIN events e ON e.event_id = ? + k.ord + 1
+            WHERE e.first_batch_id = ? AND k.raw_attendees IS NOT NULL""",
+        [*params, base, batch_id],
     )
     progress(0.8, "linking events to the upload")
     cur.execute("INSERT INTO batch_events SELECT ?, event_id FROM events WHERE first_batch_id = ?", [batch_id, batch_id])

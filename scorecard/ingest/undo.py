@@ -54,6 +54,7 @@ def undo_batch(store: Store, batch_id: int) -> UndoResult:
             cur, "SELECT e.rep_id, CAST(e.occurred_at AS DATE) FROM events e SEMI JOIN _orphans o ON o.event_id = e.event_id"
         )
         cur.execute("DELETE FROM events e USING _orphans o WHERE e.event_id = o.event_id")
+        cur.execute("DELETE FROM event_attendees a USING _orphans o WHERE a.event_id = o.event_id")
         refresh_rollups(cur, catalog, touched=True)
         cur.execute(
             "UPDATE batches SET status = 'undone', undone_at = ? WHERE batch_id = ?",
