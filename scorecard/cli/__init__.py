@@ -23,9 +23,9 @@ class UsageError(Exception):
 
 def _modules() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
     # Imported here so `--help` stays fast and a module's import error names itself.
-    from scorecard.cli import contests, data, demo, goals, report
+    from scorecard.cli import coaching, contests, data, demo, goals, report
 
-    return [data.register, report.register, goals.register, contests.register, demo.register]
+    return [data.register, report.register, goals.register, contests.register, coaching.register, demo.register]
 
 
 def build_parser() -> argparse.ArgumentParser:
