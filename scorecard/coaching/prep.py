@@ -91,11 +91,19 @@ def _weeks(sc: scores.RepScorecard) -> tuple[date, ...]:
 
 
 def _lead(sc: scores.RepScorecard) -> list[LeadWeeks]:
-    """Lead measures with a goal in the weeks shown (never a vanity count), in scorecard order."""
+    """Lead measures with a goal in the weeks shown (never a vanity count), in scorecard order.
+
+    Weeks before the rep's first recorded activity in the window are left empty:
+    the rep was not here yet (or that history was never uploaded), so they are not misses.
+    """
     weeks = _weeks(sc)
+    trend = sc.weekly_trend
+    active = [w for w, actual in trend.select("week_start", "actual").iter_rows() if actual > 0]
+    first = min(active, default=weeks[-1])
     cells = {
         (metric, week): (float(actual), None if goal is None else float(goal))
-        for week, metric, actual, goal in sc.weekly_trend.select("week_start", "metric", "actual", "goal").iter_rows()
+        for week, metric, actual, goal in trend.select("week_start", "metric", "actual", "goal").iter_rows()
+        if week >= first
     }
     rows = []
     for m in sc.metrics:
