@@ -111,6 +111,15 @@ with st.form("team_settings"):
         )
         slot("rate_window_weeks")
 
+    st.subheader("Stand-up screen")
+    values["leader_on_standup"] = st.checkbox(
+        "Show the manager's own scorecard (lead from the front) as a slide",
+        value=current.leader_on_standup,
+        key="s_leader_on_standup",
+        help="Joint customer meetings and calls, 1:1s and coaching sessions against the manager's weekly goals.",
+    )
+    slot("leader_on_standup")
+
     if st.form_submit_button("Save settings", type="primary"):
         try:
             admin.update_settings(store, values)

@@ -50,6 +50,8 @@ class TeamSettings:
     shrinkage_k: float = 10.0
     rate_window_weeks: int = 13
     currency: str = "$"
+    # The stand-up screen: add a slide with the manager's own scorecard (lead from the front).
+    leader_on_standup: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
