@@ -24,7 +24,10 @@ settings = ui.cached(store, load_settings)
 as_of, replay = ui.query_as_of(settings)
 
 
-def _done(message: str) -> None:
+def _done(message: str, *keys: str) -> None:
+    """Show `message` after a rerun; the forms' `keys` start empty again (after an error they keep what was typed)."""
+    for key in keys:
+        st.session_state.pop(key, None)
     st.session_state[FLASH] = message
     st.rerun()
 
@@ -59,8 +62,8 @@ def _managers(everyone: dict[int, Rep]) -> None:
             except coaching.CoachingError as exc:
                 st.error(f"Nothing was saved: {ui.escape_md(exc)}")
             else:
-                _done(f"Saved the manager of {changed} rep(s).")
-    with st.expander("Add a manager who does not sell"), st.form("add_manager", clear_on_submit=True):
+                _done(f"Saved the manager of {changed} rep(s).", "mgr_reps")
+    with st.expander("Add a manager who does not sell"), st.form("add_manager"):
         st.caption("They join the roster as inactive, so the team's numbers never count someone without selling goals.")
         name = st.text_input("Name", key="new_mgr_name")
         email = st.text_input("Email (as exports write it, to find joint meetings)", key="new_mgr_email")
@@ -81,7 +84,7 @@ def _log_session(everyone: dict[int, Rep]) -> None:
         "are read automatically: log here only what the export does not carry, or it counts twice."
     )
     leaders = sorted(set(coaching.managers(store).values()), key=lambda i: _name(everyone, i)) or list(everyone)
-    with st.form("log_session", clear_on_submit=True):
+    with st.form("log_session"):
         kind = st.radio("What", list(coaching.LEADER_KINDS), format_func=coaching.SESSION_KINDS.__getitem__, horizontal=True, key="s_kind")
         left, right = st.columns(2)
         leader = left.selectbox("Manager", leaders, format_func=lambda i: _name(everyone, i), key="s_leader")
@@ -95,7 +98,7 @@ def _log_session(everyone: dict[int, Rep]) -> None:
             except coaching.CoachingError as exc:
                 st.error(f"Nothing was saved: {ui.escape_md(exc)}")
             else:
-                _done(f"Logged: {coaching.SESSION_KINDS[kind].lower()}.")
+                _done(f"Logged: {coaching.SESSION_KINDS[kind].lower()}.", "s_rep", "s_note")
 
 
 def _recent_sessions(everyone: dict[int, Rep]) -> None:

@@ -37,6 +37,7 @@ RATIO_MARKS = {
 }
 NO_METRIC = "—"
 COMMITMENT_ROWS = 3
+FORM_KEYS = ("held_on", "notes", "addressed", *(f"c_{f}_{i}" for f in ("metric", "target", "week") for i in range(COMMITMENT_ROWS)))
 FLASH = "one_on_one_flash"
 
 ui.page_header("1:1 prep", "One page per rep: their weeks, their skills against the team, open flags, and what they committed to.")
@@ -135,7 +136,7 @@ def _flags(prep: coaching.Prep) -> None:
         if not prep.flags:
             st.caption("None: no goal missed weeks running.")
             return
-        st.markdown("\n".join(ui.escape_md(f"- {f.label}: below goal {f.weeks_missed} weeks running") for f in prep.flags))
+        st.markdown("\n".join(f"- {ui.escape_md(f'{f.label}: below goal {f.weeks_missed} weeks running')}" for f in prep.flags))
         st.markdown("Ask together:\n" + "\n".join(f"1. {ui.escape_md(q)}" for q in prep.questions))
 
 
@@ -177,7 +178,7 @@ def _commitment_inputs(next_week: date) -> list[coaching.NewCommitment]:
 
 def _log_form(prep: coaching.Prep) -> None:
     next_week = week_of(as_of.date(), settings.week_start).start + timedelta(weeks=1)
-    with st.container(key="noprint-log"), st.form("log_one_on_one", clear_on_submit=True):
+    with st.container(key="noprint-log"), st.form("log_one_on_one"):
         st.markdown(f"**Log this 1:1 with {ui.escape_md(prep.rep.display_name)}**")
         held_on = st.date_input("Held on", value=as_of.date(), key="held_on")
         notes = st.text_area("Notes (managers only: never shown to the rep)", key="notes")
@@ -194,6 +195,9 @@ def _log_form(prep: coaching.Prep) -> None:
             except coaching.CoachingError as exc:
                 st.error(f"Nothing was saved: {ui.escape_md(exc)}")
             else:
+                # A fresh form for the next 1:1; on an error above, what was typed stays.
+                for key in FORM_KEYS:
+                    st.session_state.pop(key, None)
                 st.session_state[FLASH] = f"1:1 saved with {len(new)} commitment(s)."
                 st.rerun()
 

@@ -161,7 +161,10 @@ def _peer_coaching(tv: scores.TeamView) -> None:
     )
     week = tv.period.start
     held = {(s.coach_id, s.rep_id, s.ratio) for s in ui.cached(store, coaching.sessions, week, tv.as_of.date()) if s.kind == "peer"}
-    for p in coaching_views.pairs(store, tv.as_of, tv.team):
+    pairs = coaching_views.pairs(store, tv.as_of, tv.team)
+    if not pairs:
+        st.caption("No pairs this week: nobody converts significantly below their team, or nobody has been strong for long enough.")
+    for p in pairs:
         with st.container(border=True):
             st.markdown(ui.escape_md(f"{p.ratio_label}: {p.coach.display_name} coaches {p.learner.display_name}"))
             st.caption(ui.escape_md(p.evidence))
@@ -183,7 +186,7 @@ def _lead_from_the_front(tv: scores.TeamView) -> None:
     st.subheader(":material/hiking: Lead from the front")
     st.caption("The manager's own scorecard: time with customers beside a rep, 1:1s and coaching, against weekly goals.")
     for card in cards:
-        st.markdown(ui.escape_md(f"**{card.leader.display_name}** · {len(card.reports)} reps"))
+        st.markdown(f"**{ui.escape_md(card.leader.display_name)}** · {len(card.reports)} reps")
         cols = st.columns(len(card.metrics))
         for col, m in zip(cols, card.metrics, strict=True):
             tone = charts.status_key(m.status)

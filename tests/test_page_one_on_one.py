@@ -94,3 +94,27 @@ def test_log_a_one_on_one_with_notes_flags_and_a_commitment(tmp_path: Path) -> N
     assert "Commitments from the last 1:1 (Wed Nov 18)" in body
     assert "Pipeline is thin; blocks her mornings for calls" in body
     assert "Not checkable yet" in body
+
+
+def test_names_and_notes_are_shown_as_text(tmp_path: Path) -> None:
+    db = seeded_db(tmp_path)
+    store = open_store(db)
+    with store.write() as cur:
+        cur.execute("UPDATE reps SET display_name = '*Chloe* [x](http://e.test)' WHERE slug = 'chloe-park'")
+    rep_id = store.scalar("SELECT rep_id FROM reps WHERE slug = 'chloe-park'")
+    coaching.record_one_on_one(store, rep_id, date(2026, 11, 16), "# not a heading <b>nor bold</b>")
+    at = unlocked(tmp_path, as_of=AS_OF, rep="chloe-park")
+    assert not at.exception
+    assert at.subheader[0].value.startswith("\\*Chloe\\* \\[x\\]\\(http\\:")
+    assert "# not a heading <b>nor bold</b>" in [t.value for t in at.text]
+
+
+def test_a_rejected_1_1_keeps_what_was_typed(tmp_path: Path) -> None:
+    seeded_db(tmp_path)
+    at = unlocked(tmp_path, as_of=AS_OF, rep="chloe-park")
+    at.text_area(key="notes").input("Long notes I do not want to type again")
+    at.selectbox(key="c_metric_0").select("meetings")
+    at.number_input(key="c_target_0").set_value(0.0)
+    next(b for b in at.button if b.label == "Save the 1:1").click().run()
+    assert "Nothing was saved" in at.error[0].value
+    assert at.text_area(key="notes").value == "Long notes I do not want to type again"

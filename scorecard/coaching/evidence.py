@@ -98,47 +98,48 @@ def _team_counts(store: Store, team: str, current: date) -> dict[str, RatioCount
     }
     first = min(w.recent_trials.start for w in plan.values())
     metrics = sorted({m for r in ratios for m in (r.numerator, r.denominator)})
-    daily = _daily(store, metrics, first, current - timedelta(days=1), ids)
+    weekly = _weekly(store, metrics, first, current, ids, settings.week_start)
     weeks = tuple(current - timedelta(weeks=k) for k in range(1, STRONG_WEEKS + 1))
-    return {r.key: _counts(r, plan[r.key], daily, weeks, ids) for r in ratios}
+    return {r.key: _counts(r, plan[r.key], weekly, weeks, ids) for r in ratios}
 
 
-Daily = dict[tuple[int, str], list[tuple[date, int]]]
+Weekly = dict[tuple[int, str], dict[date, int]]
 
 
-def _daily(store: Store, metrics: list[str], start: date, end: date, ids: list[int]) -> Daily:
-    """(rep_id, metric) -> [(day, count)] over whole completed days."""
+def _weekly(store: Store, metrics: list[str], start: date, current: date, ids: list[int], week_start: int) -> Weekly:
+    """(rep_id, metric) -> {week start: count} over the whole weeks from `start` up to `current` (excluded).
+
+    Summed per week in the database: every window here is made of whole weeks,
+    and a large team then sends back a row per rep, metric and week, not per day.
+    """
     rows = store.fetchall(
-        "SELECT rep_id, metric, day, sum(n) FROM daily_rollups "
-        "WHERE day BETWEEN ? AND ? AND list_contains(?::VARCHAR[], metric) AND list_contains(?::INTEGER[], rep_id) "
-        "GROUP BY ALL",
-        [start, end, metrics, ids],
+        "SELECT rep_id, metric, day - CAST((isodow(day) - 1 - ? + 7) % 7 AS INTEGER) AS week, sum(n) "
+        "FROM daily_rollups WHERE day >= ? AND day < ? AND list_contains(?::VARCHAR[], metric) "
+        "AND list_contains(?::INTEGER[], rep_id) GROUP BY ALL",
+        [week_start, start, current, metrics, ids],
     )
-    out: Daily = defaultdict(list)
-    for rep_id, metric, day, n in rows:
-        out[(int(rep_id), str(metric))].append((day, int(n)))
+    out: Weekly = defaultdict(dict)
+    for rep_id, metric, week, n in rows:
+        out[(int(rep_id), str(metric))][week] = int(n)
     return out
 
 
-def _total(daily: Daily, rep_id: int, metric: str, start: date, end: date) -> int:
-    return sum(n for day, n in daily.get((rep_id, metric), ()) if start <= day <= end)
+def _total(weekly: Weekly, rep_id: int, metric: str, start: date, end: date) -> int:
+    return sum(n for week, n in weekly.get((rep_id, metric), {}).items() if start <= week <= end)
 
 
-def _counts(ratio: Ratio, windows: RateWindows, daily: Daily, weeks: tuple[date, ...], ids: list[int]) -> RatioCounts:
+def _counts(ratio: Ratio, windows: RateWindows, weekly: Weekly, weeks: tuple[date, ...], ids: list[int]) -> RatioCounts:
     lag = timedelta(weeks=ratio.lag_weeks)
-    six = timedelta(days=6)
     num, den = ratio.numerator, ratio.denominator
     s, t = windows.recent_successes, windows.recent_trials
     return RatioCounts(
         ratio=ratio,
         windows=windows,
-        successes={r: _total(daily, r, num, s.start, s.end) for r in ids},
-        trials={r: _total(daily, r, den, t.start, t.end) for r in ids},
+        successes={r: _total(weekly, r, num, s.start, s.end) for r in ids},
+        trials={r: _total(weekly, r, den, t.start, t.end) for r in ids},
         weeks=weeks,
         weekly={
-            r: tuple(
-                (_total(daily, r, num, w, w + six), _total(daily, r, den, w - lag, w - lag + six)) for w in weeks
-            )
+            r: tuple((_total(weekly, r, num, w, w), _total(weekly, r, den, w - lag, w - lag)) for w in weeks)
             for r in ids
         },
         rep_ids=tuple(ids),
