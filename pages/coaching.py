@@ -16,10 +16,11 @@ from scorecard.settings import load_settings
 NOBODY = -1
 FLASH = "coaching_flash"
 
+# The store first: on a process's first run it sends the page through the router, so nothing is drawn twice.
+store = ui.get_store()
 ui.page_header("Coaching", "Who manages whom, the sessions you held, your own weekly goals, and whether coaching works.")
 ui.require_manager()
 
-store = ui.get_store()
 settings = ui.cached(store, load_settings)
 as_of, replay = ui.query_as_of(settings)
 

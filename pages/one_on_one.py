@@ -40,10 +40,11 @@ COMMITMENT_ROWS = 3
 FORM_KEYS = ("held_on", "notes", "addressed", *(f"c_{f}_{i}" for f in ("metric", "target", "week") for i in range(COMMITMENT_ROWS)))
 FLASH = "one_on_one_flash"
 
+# The store first: on a process's first run it sends the page through the router, so nothing is drawn twice.
+store = ui.get_store()
 ui.page_header("1:1 prep", "One page per rep: their weeks, their skills against the team, open flags, and what they committed to.")
 ui.require_manager()
 
-store = ui.get_store()
 settings = ui.cached(store, load_settings)
 catalog = ui.cached(store, load_catalog)
 as_of, replay = ui.query_as_of(settings)
@@ -77,7 +78,8 @@ def _header(prep: coaching.Prep) -> None:
     st.subheader(ui.escape_md(f"{prep.rep.display_name} · {prep.rep.team}"))
     manager = f" · manager {prep.manager.display_name}" if prep.manager else ""
     st.caption(ui.escape_md(f"{sc.period.label} · as of {sc.as_of:%a %b} {sc.as_of.day}, {sc.as_of:%H:%M}{manager}"))
-    st.caption(":material/print: To print: Ctrl+P (⌘P on a Mac). The sidebar, the rep picker and the forms stay off the page.")
+    with st.container(key="noprint-hint"):
+        st.caption(":material/print: To print: Ctrl+P (⌘P on a Mac). The sidebar, the rep picker and the forms stay off the page.")
     left, right = st.columns(2)
     with left, st.container(border=True, key="prep-tier"):
         st.markdown("**Tier**")

@@ -31,7 +31,8 @@ def test_only_reps_significantly_below_are_learners_and_only_steady_reps_coach(s
     chloe = next(p for p in pairs if p.learner.display_name == "Chloe")
     assert (chloe.learner_rate, chloe.coach_rate) == (pytest.approx(0.2), pytest.approx(0.5))
     assert "26 of 130 conversations" in chloe.evidence and "p < 0.001" in chloe.evidence
-    assert "each of the last 3 completed weeks" in chloe.evidence
+    assert "at or above the team's 35% in each of the last 3 completed weeks" in chloe.evidence
+    assert "week of Oct 12: 5 meetings from 10 conversations" in chloe.evidence
 
 
 def test_a_coach_must_be_strong_every_recent_week(store: Store) -> None:

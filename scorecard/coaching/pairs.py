@@ -110,7 +110,7 @@ def _ratio_pairs(
                 learner=everyone[learner],
                 coach_rate=theirs.rep.rate or 0.0,
                 learner_rate=mine.rep.rate or 0.0,
-                evidence=f"{mine.text} {_coach_text(counts, everyone[coach], team_rate)}",
+                evidence=f"{mine.text} {_coach_text(counts, everyone[coach], team_rate, catalog)}",
             )
         )
     return result
@@ -160,9 +160,12 @@ def _match(learners: list[int], prefs: dict[int, list[int]]) -> dict[int, int]:
     return {learner: coach for coach, learner in learner_of.items()}
 
 
-def _coach_text(counts: RatioCounts, coach: Rep, team_rate: float) -> str:
+def _coach_text(counts: RatioCounts, coach: Rep, team_rate: float, catalog: Catalog) -> str:
+    # "from", not "of": in a single week the outcomes can outnumber the activity feeding them.
+    num, den = catalog.metrics[counts.ratio.numerator], catalog.metrics[counts.ratio.denominator]
     weeks = "; ".join(
-        f"week of {w:%b} {w.day}: {x} of {n}" for w, (x, n) in zip(counts.weeks, counts.weekly[coach.rep_id], strict=True)
+        f"week of {w:%b} {w.day}: {x} {num.unit} from {n} {den.unit}"
+        for w, (x, n) in zip(counts.weeks, counts.weekly[coach.rep_id], strict=True)
     )
     x, n = counts.successes.get(coach.rep_id, 0), counts.trials.get(coach.rep_id, 0)
     return (
