@@ -51,8 +51,9 @@ def test_a_commitment_is_judged_at_the_week_boundary_not_before(store: Store) ->
 
 def test_a_week_whose_data_has_not_arrived_is_not_checkable_yet(store: Store) -> None:
     no_holidays(store)
-    ana, ben = add_rep(store, "Ana"), add_rep(store, "Ben")
+    ana, ben, wes = add_rep(store, "Ana"), add_rep(store, "Ben"), add_rep(store, "Wes", team="West")
     _week(store, ana, [3, 3, 0, 0, 0])  # the export so far reaches Tuesday
+    add_activity(store, wes, [(at(FRIDAY, 15), "meetings")])  # another team's export is complete: not Ana's
     _commit(store, ana, "conversations", 5)
     [review] = coaching.review(store, coaching.people(store)[ana], WEEK_END + timedelta(days=1))
     assert (review.status, review.actual) == ("pending", 6.0)

@@ -7,8 +7,8 @@ gives. The target is prorated to the rep's working time that week exactly as
 a goal is (holidays and PTO carry proportionally less), so a week with two
 days of PTO asks for three fifths of it.
 
-A commitment can be judged once its week is over and the uploaded data reaches
-the week's last working day; until then it is pending ("not checkable yet").
+A commitment can be judged once its week is over and the team's uploaded data
+reaches the week's last working day; until then it is pending ("not checkable yet").
 """
 
 from __future__ import annotations
@@ -62,13 +62,15 @@ def week_end(week: Period) -> datetime:
     return datetime.combine(week.end, time(23, 59, 59))
 
 
-def data_through(store: Store) -> datetime | None:
-    """The latest activity uploaded, per data version."""
-    return cached(store, _data_through)
+def data_through(store: Store, team: str) -> datetime | None:
+    """The latest activity uploaded for `team`, per data version (teams may upload on different days)."""
+    return cached(store, _data_through, team)
 
 
-def _data_through(store: Store) -> datetime | None:
-    value = store.scalar("SELECT max(occurred_at) FROM events")
+def _data_through(store: Store, team: str) -> datetime | None:
+    value = store.scalar(
+        "SELECT max(occurred_at) FROM events WHERE rep_id IN (SELECT rep_id FROM reps WHERE team = ?)", [team]
+    )
     return value if isinstance(value, datetime) else None
 
 
@@ -113,7 +115,7 @@ def review_one(store: Store, rep: Rep, c: Commitment, as_of: datetime) -> Commit
         return result(target, actual, "pending", f"Not checkable yet: the week ends {_short(week.end)}. So far {_number(actual)}.")
     working = team_working_days(week, settings)
     needed = working[-1] if working else week.end
-    through = data_through(store)
+    through = data_through(store, rep.team)
     if through is None or through.date() < needed:
         return result(target, actual, "pending", f"Not checkable yet: waiting for the data through {_short(needed)}.")
     prorated = "" if abs(scale - 1) < EPSILON else f" (prorated from {_number(c.target)} for the working time)"

@@ -6,13 +6,15 @@ nothing changed only lays the view out again.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
+from scorecard.calendar import period_for
 from scorecard.coaching.culture import CoachingCulture, coaching_culture
 from scorecard.coaching.impact import CoachingImpact, coaching_impact
 from scorecard.coaching.leader import LeaderCard, leader_cards
 from scorecard.coaching.pairs import PeerPair, suggest_pairs
 from scorecard.coaching.prep import Prep, one_on_one_prep
+from scorecard.settings import load_settings
 from scorecard.store import Store
 from scorecard.viewcache import cached
 
@@ -22,7 +24,9 @@ def prep(store: Store, slug: str, as_of: datetime) -> Prep:
 
 
 def pairs(store: Store, as_of: datetime, team: str | None) -> list[PeerPair]:
-    return cached(store, suggest_pairs, as_of, team=team)
+    # Pairs depend only on the week (completed weeks, rotation by week): one entry per week, not per minute.
+    week = period_for("week", as_of.date(), cached(store, load_settings)).start
+    return cached(store, suggest_pairs, datetime.combine(week, time.min), team=team)
 
 
 def leaders(store: Store, as_of: datetime, team: str | None) -> list[LeaderCard]:
