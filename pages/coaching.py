@@ -149,8 +149,13 @@ def _leader_goals(everyone: dict[int, Rep]) -> None:
         }
         start = st.date_input("From", value=week_of(as_of.date(), settings.week_start).start, key=f"g_from_{leader}")
         if st.form_submit_button("Save goals"):
+            # Only what changed: a default left alone stays a default (one 1:1 per report follows the team's size).
+            changed = {key: value for key, value in values.items() if value != in_force.get(key)}
+            if not changed:
+                st.info("Nothing changed.")
+                return
             try:
-                coaching.set_leader_goals(store, leader, values, start, [m.key for m in metrics])
+                coaching.set_leader_goals(store, leader, changed, start, [m.key for m in metrics])
             except coaching.CoachingError as exc:
                 st.error(f"Nothing was saved: {ui.escape_md(exc)}")
             else:

@@ -66,7 +66,7 @@ def test_add_a_manager_assign_reps_log_a_session_and_set_goals(tmp_path: Path) -
     at.number_input(key=f"g_{maria}_joint_calls").set_value(5.0)
     _click(at, "Save goals")
     assert "Goals saved." in texts(at)
-    assert ("joint_calls", 5.0, date(2026, 11, 16)) in coaching.leader_goal_rows(store, maria)
+    assert coaching.leader_goal_rows(store, maria) == [("joint_calls", 5.0, date(2026, 11, 16))]  # only what changed
 
 
 def test_does_coaching_work_shows_each_case_and_says_when_too_few(tmp_path: Path) -> None:
@@ -80,3 +80,20 @@ def test_does_coaching_work_shows_each_case_and_says_when_too_few(tmp_path: Path
     assert cases["Rep"].tolist() == ["Chloe"]
     assert cases["Before"].tolist() == ["50% (16 of 32.0 over 4 weeks)"]
     assert cases["Beyond the team (points)"].tolist() == [50]
+
+
+def test_a_manager_who_does_not_sell_can_be_given_pto(tmp_path: Path) -> None:
+    db = seeded_db(tmp_path)
+    store = open_store(db)
+    maria = coaching.add_manager(store, "Maria Boss")
+    coaching.set_manager(store, [store.scalar("SELECT rep_id FROM reps WHERE slug = 'ana-lopez'")], maria)
+    at = app("pages/manage_pto.py", tmp_path, as_of=AS_OF)
+    at.session_state["manager_unlocked"] = True
+    at.run()
+    picker = at.selectbox(key="pto_rep")
+    assert picker.options[-1] == "Maria Boss (manager)"
+    picker.set_value(maria)
+    at.date_input(key="pto_range").set_value((date(2026, 11, 23), date(2026, 11, 24))).run()
+    at.button(key="pto_add").click().run()
+    assert not at.exception
+    assert store.scalar("SELECT count(*) FROM pto WHERE rep_id = ?", [maria]) == 2
