@@ -94,9 +94,10 @@ def _cell(cell: tuple[float, float | None] | None) -> str:
     if cell is None:
         return "–"
     actual, goal = cell
+    done = ui.fmt_number(actual, decimals=1)
     if not goal:
-        return f"{actual:g} (off)" if goal == 0 else f"{actual:g}"
-    return f"{actual:g} / {goal:.3g}" + (" ✓" if actual >= goal - 1e-9 else "")
+        return f"{done} (off)" if goal == 0 else done
+    return f"{done} / {ui.fmt_number(goal, decimals=1)}" + (" ✓" if actual >= goal - 1e-9 else "")
 
 
 def _lead(prep: coaching.Prep) -> None:
@@ -145,7 +146,9 @@ def _flags(prep: coaching.Prep) -> None:
 def _review_rows(reviews: list[coaching.CommitmentReview]) -> None:
     for r in reviews:
         c = r.commitment
-        target = f"{c.target:g}" if r.target_for_week in (None, c.target) else f"{c.target:g} ({r.target_for_week:.3g} with time off)"
+        target = ui.fmt_number(c.target, decimals=1)
+        if r.target_for_week is not None and abs(r.target_for_week - c.target) > 1e-9:
+            target += f" ({ui.fmt_number(r.target_for_week, decimals=1)} with time off)"
         line = f"{target} {r.unit}, week of {c.week_start:%b} {c.week_start.day}"
         st.markdown(f"{STATUS_TEXT[r.status]} · {ui.escape_md(line)}")
         st.caption(ui.escape_md(r.reason + (f" Note: {c.note}" if c.note else "")))
