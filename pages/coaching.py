@@ -182,6 +182,9 @@ def _impact() -> None:
                     "Team before": [c.team_before.text() for c in result.cases],
                     "Team after": [c.team_after.text() for c in result.cases],
                     "Beyond the team (points)": [None if c.net is None else round(c.net * 100) for c in result.cases],
+                    "Flagged, not coached (points)": [
+                        None if c.uncoached_change is None else round(c.uncoached_change * 100) for c in result.cases
+                    ],
                 }
             ),
             hide_index=True,

@@ -79,17 +79,23 @@ def coached_team(
     addressed: tuple[str, ...] = ("conversations",),
     after: dict[str, int] | None = None,
     steady_after: dict[str, int] | None = None,
+    uncoached: dict[str, dict[str, int]] | None = None,
 ) -> dict[str, int]:
     """Ana and Ben steady; each of `coached` in a slump, flagged, then coached in a 1:1 five weeks back.
 
     Weeks 6–12 back: the coached reps at half their goals (flagged by week 5).
     Week 5: the 1:1 on Wednesday. Weeks 1–4: `after` for the coached reps
     (default: back on goal) and `steady_after` for Ana and Ben (default: on goal).
+    `uncoached`: more reps in the same slump, flagged too, never coached, with their weeks 1–4.
     """
     from scorecard import coaching
 
     no_holidays(store)
-    reps = {name: add_rep(store, name, team="East") for name in ("Ana", "Ben", *coached)}
+    alone = uncoached or {}
+    reps = {name: add_rep(store, name, team="East") for name in ("Ana", "Ben", *coached, *alone)}
+    for name, weeks_after in alone.items():
+        weekly(store, reps[name], SLUMP, range(5, 13))
+        weekly(store, reps[name], weeks_after, range(1, 5))
     for name in ("Ana", "Ben"):
         weekly(store, reps[name], STEADY, range(5, 13))
         weekly(store, reps[name], steady_after or STEADY, range(1, 5))

@@ -26,6 +26,29 @@ def test_one_case_measured_with_counts_and_too_few_to_conclude(store: Store) -> 
     assert impact.conclusion.startswith("Too few cases to conclude anything: 1 coached flag")
 
 
+def test_flagged_teammates_left_uncoached_show_how_much_is_a_bounce(store: Store) -> None:
+    coached_team(store, ("Chloe",), uncoached={"Emma": {"conversations": 6, "meetings": 3}})
+    [case] = coaching.coaching_impact(store, WEEK_END).cases
+    assert case.uncoached == 1
+    assert (case.uncoached_before.actual, case.uncoached_after.actual) == (16.0, 24.0)
+    assert case.uncoached_change == pytest.approx(0.25)  # Emma recovered halfway on her own
+    assert case.rep_change == pytest.approx(0.5)
+    assert "Flagged that day but not coached on it (1 reps): 50% (16 of 32.0 over 4 weeks) before" in case.text
+
+
+def test_the_caution_names_the_bounce_once_there_are_enough_cases(store: Store) -> None:
+    coached_team(
+        store,
+        ("Chloe", "Emma", "Finn"),
+        addressed=("conversations", "meetings"),
+        uncoached={"Gus": {"conversations": 6, "meetings": 3}},
+    )
+    impact = coaching.coaching_impact(store, WEEK_END)
+    assert impact.enough
+    assert "teammates flagged the same day but not coached moved +25 points over the same weeks" in impact.conclusion
+    assert "the coached reps +50." in impact.conclusion
+
+
 def test_a_case_waits_until_its_four_weeks_after_are_over(store: Store) -> None:
     coached_team(store, ("Chloe",))
     early = coaching.coaching_impact(store, WEEK_END - timedelta(weeks=1, seconds=1))

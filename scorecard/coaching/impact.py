@@ -8,9 +8,11 @@ before it, and so is the rest of the team's over the same weeks: a rep who
 rises while everyone rises has not shown much. The week of the 1:1 itself is
 left out, being half before and half after.
 
-Every number comes from the scorecards (`scores.rep_scorecard`), never from
-a second reckoning of pace. With fewer than MIN_CASES cases the answer says
-plainly that nothing can be concluded yet.
+Every number comes from the weekly flash reports (`scores.flash_report`: each
+rep's actual and prorated goal per week, the same cells as the scorecards),
+never from a second reckoning of pace; a week's report is shared by every case
+that needs it. With fewer than MIN_CASES cases the answer says plainly that
+nothing can be concluded yet.
 """
 
 from __future__ import annotations
@@ -32,9 +34,6 @@ from scorecard.viewcache import cached
 
 WINDOW_WEEKS = 4
 MIN_CASES = 5
-# Scorecards are read as of the end of every third week: a scorecard's 12 weeks
-# then cover the 9 a case needs, and nearby cases share the same scorecards.
-GRID_WEEKS = 3
 
 
 @dataclass(frozen=True)
@@ -66,6 +65,11 @@ class CoachingCase:
     team_before: Window
     team_after: Window
     teammates: int
+    # Teammates flagged on the same metric that day whom no 1:1 addressed it by the end of the weeks after:
+    # how much a flagged rep recovers without coaching.
+    uncoached_before: Window
+    uncoached_after: Window
+    uncoached: int
 
     @property
     def rep_change(self) -> float | None:
@@ -78,6 +82,11 @@ class CoachingCase:
         return None if a is None or b is None else a - b
 
     @property
+    def uncoached_change(self) -> float | None:
+        a, b = self.uncoached_after.pace, self.uncoached_before.pace
+        return None if a is None or b is None else a - b
+
+    @property
     def net(self) -> float | None:
         """The rep's change beyond the team's, in shares of goal (0.12 = 12 points)."""
         mine, theirs = self.rep_change, self.team_change
@@ -86,11 +95,17 @@ class CoachingCase:
     @property
     def text(self) -> str:
         net = "" if self.net is None else f"; {self.net * 100:+.0f} points beyond the team's change"
+        alone = ""
+        if self.uncoached:
+            alone = (
+                f" Flagged that day but not coached on it ({self.uncoached} reps): {self.uncoached_before.text()} "
+                f"before, {self.uncoached_after.text()} after."
+            )
         return (
             f"{self.rep.display_name}, {self.label} (1:1 on {self.one_on_one:%b} {self.one_on_one.day}): "
             f"{self.before.text()} in the {WINDOW_WEEKS} weeks before, {self.after.text()} after. "
             f"The rest of the team ({self.teammates} reps): {self.team_before.text()} before, "
-            f"{self.team_after.text()} after{net}."
+            f"{self.team_after.text()} after{net}.{alone}"
         )
 
 
@@ -121,36 +136,42 @@ def coaching_impact(store: Store, as_of: datetime, *, team: str | None = None) -
     in_scope = {r.rep_id for r in everyone.values() if r.active and (team is None or r.team == team)}
     cases: list[CoachingCase] = []
     waiting: list[Waiting] = []
-    for rep_id, metric, held_on in _first_coached(store, as_of, in_scope):
+    coached = _first_coached(store, as_of, set(everyone))
+    for (rep_id, metric), held_on in sorted(coached.items(), key=lambda c: (c[1], c[0])):
         rep = everyone[rep_id]
+        if rep_id not in in_scope:
+            continue
         label = catalog.metrics[metric].label
-        if not _was_flagged(store, rep, metric, held_on):
+        flagged = _flagged(store, rep.team, metric, held_on)
+        if rep_id not in flagged:
             continue
         meeting = period_for("week", held_on, settings)
         last = _shift(meeting, WINDOW_WEEKS)
         if as_of < week_end(last):
             waiting.append(Waiting(rep, metric, label, held_on, last.end + timedelta(days=1)))
             continue
-        cases.append(_case(store, rep, metric, label, held_on, meeting, everyone))
+        # Flagged the same day, and still not coached on it when the weeks after ended.
+        alone = {r for r in flagged - {rep_id} if not coached.get((r, metric), date.max) <= last.end}
+        cases.append(_case(store, rep, metric, label, held_on, meeting, everyone, alone))
     measured = [c for c in cases if c.net is not None]
     return CoachingImpact(as_of, cases, waiting, len(measured) >= MIN_CASES, _conclusion(measured, waiting))
 
 
-def _first_coached(store: Store, as_of: datetime, in_scope: set[int]) -> list[tuple[int, str, date]]:
-    """(rep, metric, the first 1:1 that addressed it), oldest first."""
+def _first_coached(store: Store, as_of: datetime, reps: set[int]) -> dict[tuple[int, str], date]:
+    """(rep, metric) -> the first 1:1 by as_of that addressed it."""
     first: dict[tuple[int, str], date] = {}
     for meeting in reversed(one_on_ones(store, as_of.date())):
-        if meeting.rep_id in in_scope:
+        if meeting.rep_id in reps:
             for metric in meeting.addressed:
                 first.setdefault((meeting.rep_id, metric), meeting.held_on)
-    return sorted(((r, m, d) for (r, m), d in first.items()), key=lambda c: (c[2], c[0], c[1]))
+    return first
 
 
-def _was_flagged(store: Store, rep: Rep, metric: str, held_on: date) -> bool:
-    """Was the rep flagged on `metric` on the day of the 1:1 (the team view as of that evening)?"""
-    evening = datetime.combine(held_on, time(23, 59, 59))
-    view = cached(store, scores.team_view, evening, team=rep.team)
-    return any(f.rep.rep_id == rep.rep_id and f.metric == metric for f in view.flags)
+def _flagged(store: Store, team: str, metric: str, day: date) -> set[int]:
+    """The reps of `team` flagged on `metric` on `day` (the team view as of that evening)."""
+    evening = datetime.combine(day, time(23, 59, 59))
+    view = cached(store, scores.team_view, evening, team=team)
+    return {f.rep.rep_id for f in view.flags if f.metric == metric}
 
 
 def _shift(week: Period, weeks: int) -> Period:
@@ -158,33 +179,34 @@ def _shift(week: Period, weeks: int) -> Period:
     return Period("week", week.start + step, week.end + step)
 
 
-def _anchor(last: Period) -> datetime:
-    """The end of the first grid week at or after `last`."""
-    behind = (-(last.start.toordinal() // 7)) % GRID_WEEKS
-    return week_end(_shift(last, behind))
+@dataclass(frozen=True)
+class _Week:
+    """One week of one rep on one metric, from the flash report: (actual, prorated goal or None), and any activity at all."""
+
+    actual: float
+    goal: float | None
+    active: bool
 
 
-def _trend(store: Store, rep: Rep, anchor: datetime) -> pl.DataFrame:
-    sc = cached(store, scores.rep_scorecard, rep.slug, anchor)
-    return sc.weekly_trend
+def _weeks_of(store: Store, team: str, metric: str, weeks: list[date]) -> dict[str, list[_Week]]:
+    """slug -> the rep's weeks, from the weekly flash reports of `team` (one per week, shared by every case)."""
+    labels = [m.label for m in load_catalog(store).ordered()]
+    label = load_catalog(store).metrics[metric].label
+    out: dict[str, list[_Week]] = {}
+    for week in weeks:
+        frame = cached(store, scores.flash_report, week, team=team).frame.filter(pl.col("slug") != "")
+        goals = frame.get_column(f"{label} goal") if f"{label} goal" in frame.columns else None
+        active = frame.select(pl.sum_horizontal(labels) > 0).to_series()
+        for i, slug in enumerate(frame.get_column("slug").to_list()):
+            goal = None if goals is None else goals[i]
+            out.setdefault(slug, []).append(_Week(float(frame[label][i]), goal, bool(active[i])))
+    return out
 
 
-def _window(trend: pl.DataFrame, metric: str, first: date, last: date, since: date | None = None) -> Window:
-    rows = trend.filter(
-        (pl.col("metric") == metric)
-        & pl.col("week_start").is_between(max(first, since or first), last)
-        & (pl.col("goal") > 0)
-    )
-    return Window(float(rows["actual"].sum()), float(rows["goal"].sum()), rows.height)
-
-
-def _first_active_week(trend: pl.DataFrame) -> date | None:
-    """A teammate's first week with any activity: weeks before they started are not misses."""
-    active = trend.filter(pl.col("actual") > 0)
-    if active.is_empty():
-        return None
-    value = active["week_start"].min()
-    return value if isinstance(value, date) else None
+def _window(weeks: list[_Week], first: int, last: int) -> Window:
+    """Weeks first..last (indexes) with a goal: actual and goal summed."""
+    chosen = [w for w in weeks[first : last + 1] if w.goal]
+    return Window(sum(w.actual for w in chosen), sum(w.goal or 0.0 for w in chosen), len(chosen))
 
 
 def _add(a: Window, b: Window) -> Window:
@@ -192,34 +214,68 @@ def _add(a: Window, b: Window) -> Window:
 
 
 def _case(
-    store: Store, rep: Rep, metric: str, label: str, held_on: date, meeting: Period, everyone: dict[int, Rep]
+    store: Store,
+    rep: Rep,
+    metric: str,
+    label: str,
+    held_on: date,
+    meeting: Period,
+    everyone: dict[int, Rep],
+    alone: set[int],
 ) -> CoachingCase:
-    before = (_shift(meeting, -WINDOW_WEEKS).start, _shift(meeting, -1).start)
-    after = (_shift(meeting, 1).start, _shift(meeting, WINDOW_WEEKS).start)
-    anchor = _anchor(_shift(meeting, WINDOW_WEEKS))
-    mine = _trend(store, rep, anchor)
-    team_before = team_after = Window(0.0, 0.0, 0)
-    teammates = 0
-    for other in everyone.values():
-        if other.rep_id == rep.rep_id or not other.active or other.team != rep.team:
+    # Nine weeks: four before, the week of the 1:1 (index 4, left out), four after.
+    weeks = [_shift(meeting, k).start for k in range(-WINDOW_WEEKS, WINDOW_WEEKS + 1)]
+    by_rep = _weeks_of(store, rep.team, metric, weeks)
+    before, after = (0, WINDOW_WEEKS - 1), (WINDOW_WEEKS + 1, 2 * WINDOW_WEEKS)
+    team_before = team_after = uncoached_before = uncoached_after = Window(0.0, 0.0, 0)
+    teammates = uncoached = 0
+    alone_slugs = {everyone[r].slug for r in alone if r in everyone}
+    for slug, mine in by_rep.items():
+        if slug == rep.slug:
             continue
-        trend = _trend(store, other, anchor)
-        since = _first_active_week(trend)
-        if since is None:
+        # Weeks before a teammate's first activity in the window are not misses: they were not here yet.
+        first = next((i for i, w in enumerate(mine) if w.active), None)
+        if first is None:
             continue
+        was, now = _window(mine, max(first, before[0]), before[1]), _window(mine, max(first, after[0]), after[1])
         teammates += 1
-        team_before = _add(team_before, _window(trend, metric, *before, since=since))
-        team_after = _add(team_after, _window(trend, metric, *after, since=since))
+        team_before, team_after = _add(team_before, was), _add(team_after, now)
+        if slug in alone_slugs:
+            uncoached += 1
+            uncoached_before, uncoached_after = _add(uncoached_before, was), _add(uncoached_after, now)
+    own = by_rep.get(rep.slug, [])
     return CoachingCase(
         rep=rep,
         metric=metric,
         label=label,
         one_on_one=held_on,
-        before=_window(mine, metric, *before),
-        after=_window(mine, metric, *after),
+        before=_window(own, *before),
+        after=_window(own, *after),
         team_before=team_before,
         team_after=team_after,
         teammates=teammates,
+        uncoached_before=uncoached_before,
+        uncoached_after=uncoached_after,
+        uncoached=uncoached,
+    )
+
+
+def _caution(measured: list[CoachingCase]) -> str:
+    """A flagged rep is caught at a low point: how much flagged reps recovered without coaching, when known."""
+    plain = (
+        " A flagged rep is caught at a low point and tends to recover somewhat anyway, so read a small lead "
+        "with caution."
+    )
+    pairs = [(c.rep_change, c.uncoached_change) for c in measured if c.uncoached]
+    known = [(mine, alone) for mine, alone in pairs if mine is not None and alone is not None]
+    if not known:
+        return plain
+    coached = sum(m for m, _ in known) / len(known) * 100
+    alone = sum(a for _, a in known) / len(known) * 100
+    return (
+        f" A flagged rep is caught at a low point and tends to recover somewhat anyway: in {len(known)} of these "
+        f"cases, teammates flagged the same day but not coached moved {alone:+.0f} points over the same weeks, "
+        f"the coached reps {coached:+.0f}."
     )
 
 
@@ -237,10 +293,7 @@ def _conclusion(measured: list[CoachingCase], waiting: list[Waiting]) -> str:
         )
     improved = sum(1 for c in measured if (c.net or 0.0) > 0)
     average = sum(c.net or 0.0 for c in measured) / n * 100
-    caution = (
-        " A flagged rep is caught at a low point and tends to recover somewhat anyway, so read a small lead "
-        "with caution."
-    )
+    caution = _caution(measured)
     if improved * 2 > n and average > 0:
         return (
             f"In {improved} of {n} cases the coached rep's pace rose more than the rest of the team's over the "
