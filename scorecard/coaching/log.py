@@ -155,7 +155,10 @@ def set_manager(store: Store, rep_ids: Iterable[int], manager_id: int | None) ->
             seen.add(above)
             above = chain[above]
             if above in reps:
-                raise CoachingError(f"{everyone[above].display_name} already manages {everyone[manager_id].display_name}")
+                raise CoachingError(
+                    f"{everyone[above].display_name} is already above {everyone[manager_id].display_name}: "
+                    "that would make a loop"
+                )
     with store.write() as cur:
         for rep in reps:
             cur.execute("DELETE FROM rep_managers WHERE rep_id = ?", [rep])
