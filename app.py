@@ -21,6 +21,8 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "Manager": [
         ("pages/upload.py", "Upload", ":material/upload_file:"),
+        ("pages/one_on_one.py", "1:1 prep", ":material/record_voice_over:"),
+        ("pages/coaching.py", "Coaching", ":material/school:"),
         ("pages/manage_roster.py", "Roster", ":material/badge:"),
         ("pages/manage_goals.py", "Goals", ":material/flag:"),
         ("pages/manage_pto.py", "PTO", ":material/beach_access:"),

@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from scorecard import admin, admin_goals, imports, ui
+from scorecard import admin, admin_goals, coaching, imports, ui
 from scorecard.roster import list_reps
 from scorecard.settings import load_settings
 
@@ -37,6 +37,9 @@ if reps.is_empty():
     st.info("No active reps yet. They appear with the first upload.")
     st.stop()
 names = {int(r["rep_id"]): str(r["display_name"]) for r in reps.iter_rows(named=True)}
+# Managers who do not sell are off the active roster, but their PTO prorates their own goals.
+everyone = coaching.people(store)
+names.update({m: f"{everyone[m].display_name} (manager)" for m in sorted(set(coaching.managers(store).values())) if m not in names})
 
 left, right = st.columns([1, 2])
 with left:

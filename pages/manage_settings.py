@@ -123,6 +123,14 @@ with st.form("team_settings"):
         "scorecard page shows nothing, not even the list of names. Team pages are not affected.",
     )
     slot("private_links")
+    st.subheader("Stand-up screen")
+    values["leader_on_standup"] = st.checkbox(
+        "Show the manager's own scorecard (lead from the front) as a slide",
+        value=current.leader_on_standup,
+        key="s_leader_on_standup",
+        help="Joint customer meetings and calls, 1:1s and coaching sessions against the manager's weekly goals.",
+    )
+    slot("leader_on_standup")
 
     if st.form_submit_button("Save settings", type="primary"):
         try:

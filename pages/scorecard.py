@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import streamlit as st
 
-from scorecard import charts, roster, scores, ui, views
+from scorecard import charts, coaching, roster, scores, ui, views
 from scorecard.calendar import week_of
 from scorecard.catalog import Catalog, load_catalog
 from scorecard.settings import load_settings
@@ -215,6 +215,18 @@ def _contest_standings(page: views.RepPage) -> None:
                 st.caption(":material/check_circle: Target reached")
 
 
+COMMITMENT_ICONS = {"kept": ":material/check_circle:", "missed": ":material/cancel:", "pending": ":material/schedule:"}
+
+
+def _commitments(sc: scores.RepScorecard) -> None:
+    # What was agreed in a 1:1 and how it went; the notes stay with the manager.
+    mine = coaching.rep_commitments(store, sc.rep, sc.as_of)
+    if mine:
+        st.subheader(":material/handshake: Your commitments")
+        for c in mine:
+            st.markdown(f"{COMMITMENT_ICONS[c.status]} **{ui.escape_md(c.label)}** · {ui.escape_md(c.text)}")
+
+
 def _copy_link(slug_: str) -> None:
     with st.expander("Copy my link", icon=":material/link:"):
         st.caption("Bookmark it or pin it on your phone's home screen. It always shows this week, live.")
@@ -260,6 +272,7 @@ def main() -> None:
     _trend(page)
     _ratios(sc)
     _contest_standings(page)
+    _commitments(sc)
     st.divider()
     left, right = st.columns(2)
     with left:

@@ -1,7 +1,7 @@
 """Stand-up screen: full screen for the office TV, slides that rotate every 15 seconds.
 
-`/?view=standup` opens it; `&team=<team>` narrows it; `&slide=gaps|shout-outs|conversations|contests`
-pins one slide.
+`/?view=standup` opens it; `&team=<team>` narrows it; `&slide=gaps|shout-outs|conversations|contests|lead`
+pins one slide (`lead`, the manager's own scorecard, when the setting turns it on).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import streamlit as st
 
 from scorecard import charts, contests, scores, ui, views
 from scorecard.catalog import load_catalog
+from scorecard.coaching import views as coaching_views
 from scorecard.settings import load_settings
 
 ROTATE_SECONDS = 15
@@ -142,6 +143,17 @@ def _slide_contests(tv: scores.TeamView) -> None:
                 )
 
 
+def _slide_leader(tv: scores.TeamView) -> None:
+    st.markdown("## :material/hiking: Lead from the front: the manager's week")
+    for card in coaching_views.leaders(store, tv.as_of, team)[:2]:
+        st.markdown(f"**{ui.escape_md(card.leader.display_name)}**")
+        cols = st.columns(len(card.metrics), gap="medium")
+        for col, m in zip(cols, card.metrics, strict=True):
+            with col, st.container(border=True, key=f"tvtile-{charts.status_key(m.status)}-leader-{m.metric}-{card.leader.rep_id}"):
+                st.metric(m.label, ui.fmt_number(m.actual))
+                st.markdown(ui.escape_md(m.summary))
+
+
 def _slides(tv: scores.TeamView, last_week: bool) -> list[tuple[str, Callable[[scores.TeamView], None]]]:
     slides: list[tuple[str, Callable[[scores.TeamView], None]]] = [
         ("gaps", functools.partial(_slide_gaps, last_week=last_week)),
@@ -150,6 +162,8 @@ def _slides(tv: scores.TeamView, last_week: bool) -> list[tuple[str, Callable[[s
     ]
     if _running_contests(tv):
         slides.append(("contests", _slide_contests))
+    if settings.leader_on_standup and coaching_views.leaders(store, tv.as_of, team):
+        slides.append(("lead", _slide_leader))
     return slides
 
 

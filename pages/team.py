@@ -7,8 +7,9 @@ import functools
 import polars as pl
 import streamlit as st
 
-from scorecard import charts, contests, roster, scores, ui, views
+from scorecard import charts, coaching, contests, roster, scores, ui, views
 from scorecard.catalog import load_catalog
+from scorecard.coaching import views as coaching_views
 from scorecard.settings import load_settings
 
 ALL_TEAMS = "__all__"
@@ -152,6 +153,49 @@ def _shout_outs(tv: scores.TeamView) -> None:
         st.text(", ".join(r.display_name for r in tv.shout_outs))
 
 
+def _peer_coaching(tv: scores.TeamView) -> None:
+    st.subheader(":material/diversity_3: Peer coaching")
+    st.caption(
+        "A rep converting significantly below the rest of the team, paired with a teammate at or above the team's "
+        "rate every recent week. Pairs change each week; nobody is paired with their own manager."
+    )
+    week = tv.period.start
+    held = {(s.coach_id, s.rep_id, s.ratio) for s in ui.cached(store, coaching.sessions, week, tv.as_of.date()) if s.kind == "peer"}
+    pairs = coaching_views.pairs(store, tv.as_of, tv.team)
+    if not pairs:
+        st.caption("No pairs this week: nobody converts significantly below their team, or nobody has been strong for long enough.")
+    for p in pairs:
+        with st.container(border=True):
+            st.markdown(ui.escape_md(f"{p.ratio_label}: {p.coach.display_name} coaches {p.learner.display_name}"))
+            st.caption(ui.escape_md(p.evidence))
+            key = (p.coach.rep_id, p.learner.rep_id, p.ratio)
+            if key in held:
+                st.caption(":material/check_circle: Session held this week")
+            elif ui.is_manager() and st.button("Session held", key=f"peer-{p.ratio}-{p.coach.rep_id}-{p.learner.rep_id}"):
+                coaching.log_peer_session(store, *key, tv.as_of.date())
+                st.rerun()
+    culture = coaching_views.culture(store, tv.as_of, tv.team)
+    st.metric("Peer sessions, the last 4 weeks", culture.peer_sessions)
+    st.caption(ui.escape_md(culture.text))
+
+
+def _lead_from_the_front(tv: scores.TeamView) -> None:
+    cards = coaching_views.leaders(store, tv.as_of, tv.team)
+    if not cards:
+        return
+    st.subheader(":material/hiking: Lead from the front")
+    st.caption("The manager's own scorecard: time with customers beside a rep, 1:1s and coaching, against weekly goals.")
+    for card in cards:
+        st.markdown(f"**{ui.escape_md(card.leader.display_name)}** · {len(card.reports)} reps")
+        cols = st.columns(len(card.metrics))
+        for col, m in zip(cols, card.metrics, strict=True):
+            tone = charts.status_key(m.status)
+            with col, st.container(border=True, key=f"tile-{tone}-leader-{card.leader.rep_id}-{m.metric}"):
+                st.metric(m.label, ui.fmt_number(m.actual))
+                weeks = f" · on goal {m.recent_on_goal} of the last {m.recent_with_goal} weeks" if m.recent_with_goal else ""
+                st.caption(ui.escape_md(m.summary + weeks))
+
+
 def _trend(tv: scores.TeamView) -> None:
     if tv.trend.is_empty():
         return
@@ -181,6 +225,8 @@ def main() -> None:
         _shout_outs(tv)
         _leaderboard(tv)
     _tiers(tv)
+    _peer_coaching(tv)
+    _lead_from_the_front(tv)
     _trend(tv)
     ui.freshness_line(store)
 

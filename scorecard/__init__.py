@@ -16,6 +16,7 @@ leading underscore are private.
 - `imports`    goals, PTO and quota CSV imports
 - `scores`     personal scorecards, team view, flags, tiers, flash report
 - `contests`   suggest, size, launch, track and measure contests and spiffs
+- `coaching`   1:1 prep, the coaching log and commitments, peer pairs, the leader's scorecard
 - `admin`, `admin_goals`, `backup`   the manager's edits, backup and restore
 - `demo`, `setup`  the demo team and first-run setup
 - `spreadsheet` the formula-injection guard for every CSV we export
@@ -35,6 +36,7 @@ __all__ = [
     "calendar",
     "catalog",
     "charts",
+    "coaching",
     "contests",
     "demo",
     "funnel",

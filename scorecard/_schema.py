@@ -264,4 +264,60 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (key, channel)
         )""",
     ],
+    # 6: coaching. Who manages whom, the coaching log (1:1s with their notes and
+    # commitments, coaching and peer sessions, the manager's joint customer time),
+    # the leader's own weekly goals, and who else took part in an exported activity.
+    [
+        # A rep's manager is another roster entry (a manager who also sells is a rep too).
+        """CREATE TABLE rep_managers (
+            rep_id INTEGER PRIMARY KEY,
+            manager_id INTEGER NOT NULL,
+            set_at TIMESTAMP NOT NULL          -- UTC
+        )""",
+        "CREATE SEQUENCE one_on_one_id_seq START 1",
+        """CREATE TABLE one_on_ones (
+            one_on_one_id INTEGER PRIMARY KEY DEFAULT nextval('one_on_one_id_seq'),
+            rep_id INTEGER NOT NULL,
+            leader_id INTEGER,                 -- who held it: the rep's manager when logged
+            held_on DATE NOT NULL,             -- effective date: a view as of an earlier day does not see it
+            notes VARCHAR NOT NULL DEFAULT '', -- for managers only, never shown to the rep
+            addressed VARCHAR[] NOT NULL DEFAULT [],  -- metrics it addressed (usually the rep's open flags)
+            logged_at TIMESTAMP NOT NULL       -- UTC
+        )""",
+        "CREATE SEQUENCE commitment_id_seq START 1",
+        """CREATE TABLE commitments (
+            commitment_id INTEGER PRIMARY KEY DEFAULT nextval('commitment_id_seq'),
+            rep_id INTEGER NOT NULL,
+            one_on_one_id INTEGER,             -- the 1:1 it was made in; NULL when recorded on its own
+            made_on DATE NOT NULL,             -- effective date
+            metric VARCHAR NOT NULL,
+            target DOUBLE NOT NULL,            -- for a full working week; prorated like a goal
+            week_start DATE NOT NULL,
+            note VARCHAR,                      -- for managers only
+            logged_at TIMESTAMP NOT NULL       -- UTC
+        )""",
+        "CREATE SEQUENCE coaching_session_id_seq START 1",
+        """CREATE TABLE coaching_sessions (
+            session_id INTEGER PRIMARY KEY DEFAULT nextval('coaching_session_id_seq'),
+            kind VARCHAR NOT NULL,             -- joint_meeting | joint_call | coaching | peer
+            leader_id INTEGER,                 -- the manager (NULL for a peer session)
+            rep_id INTEGER,                    -- the rep coached or accompanied; a peer session's learner
+            coach_id INTEGER,                  -- a peer session's coach
+            ratio VARCHAR,                     -- the competency a peer session worked on
+            held_on DATE NOT NULL,
+            note VARCHAR,
+            logged_at TIMESTAMP NOT NULL       -- UTC
+        )""",
+        """CREATE TABLE leader_goals (
+            leader_id INTEGER NOT NULL,
+            metric VARCHAR NOT NULL,
+            weekly_goal DOUBLE,                -- NULL = explicitly no goal from this date
+            effective_from DATE NOT NULL,
+            set_at TIMESTAMP NOT NULL,         -- UTC
+            PRIMARY KEY (leader_id, metric, effective_from)
+        )""",
+        # Raw "attendees" / "second owner" cells of exported activities, kept as they came.
+        # Beside events rather than in them: an undone event's row is deleted with it.
+        "CREATE TABLE event_attendees (event_id BIGINT NOT NULL, raw VARCHAR NOT NULL)",
+    ],
 ]

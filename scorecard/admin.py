@@ -27,6 +27,7 @@ from scorecard.catalog import (
     normalize_label,
     shipped_catalog,
 )
+from scorecard.coaching import log as coaching_log
 from scorecard.rollups import mark_touched, refresh_rollups
 from scorecard.roster import match_key
 from scorecard.settings import WEEKDAY_NAMES, InvalidSetting, TeamSettings, load_settings, save_settings
@@ -214,7 +215,7 @@ def _move_keyed_rows(cur: duckdb.DuckDBPyConnection, table: str, keys: tuple[str
 def merge_reps(store: Store, keep_id: int, merge_id: int) -> MergeResult:
     """Fold `merge_id` into `keep_id` (the same person under two names), in one transaction.
 
-    Events, goals, PTO, quotas and contest entries move to the kept rep; where
+    Events, goals, PTO, quotas, contest entries and the coaching log move to the kept rep; where
     both have a goal or quota for the same date the kept rep's wins. The merged
     rep's name, slug and email become aliases of the kept rep so future uploads
     resolve to them, the merged rep is deleted, and the rollups of every
@@ -243,6 +244,7 @@ def merge_reps(store: Store, keep_id: int, merge_id: int) -> MergeResult:
         )
         moved_events = cur.execute("UPDATE events SET rep_id = ? WHERE rep_id = ?", [keep_id, merge_id]).fetchone()
         counts = {table: _move_keyed_rows(cur, table, keys, keep_id, merge_id) for table, keys in _KEYED_TABLES}
+        coaching_log.move_rep(cur, keep_id, merge_id)
         # Rollups of days without events are not in the touched set; clear them all.
         cur.execute("DELETE FROM daily_rollups WHERE rep_id = ?", [merge_id])
         cur.execute("DELETE FROM reps WHERE rep_id = ?", [merge_id])

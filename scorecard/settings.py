@@ -53,6 +53,8 @@ class TeamSettings:
     currency: str = "$"
     # Rep scorecards open only from each rep's signed link (docs/security.md).
     private_links: bool = False
+    # The stand-up screen: add a slide with the manager's own scorecard (lead from the front).
+    leader_on_standup: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -23,11 +23,11 @@ class UsageError(Exception):
 
 def _modules() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
     # Imported here so `--help` stays fast and a module's import error names itself.
-    from scorecard.cli import backup, contests, data, demo, digest, goals, report, tokens
+    from scorecard.cli import backup, coaching, contests, data, demo, digest, goals, report, tokens
 
     return [
-        data.register, report.register, goals.register, contests.register, demo.register, backup.register,
-        tokens.register, digest.register,
+        data.register, report.register, goals.register, contests.register, coaching.register, demo.register,
+        backup.register, tokens.register, digest.register,
     ]  # fmt: skip
 
 

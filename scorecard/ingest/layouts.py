@@ -28,6 +28,7 @@ FIELDS: tuple[str, ...] = (
     "created_at",
     "done",
     "currency",
+    "attendees",
 )
 FIELD_HELP: dict[str, str] = {
     "rep": "the rep's name (or email)",
@@ -35,6 +36,7 @@ FIELD_HELP: dict[str, str] = {
     "type": "the activity type",
     "stage": "the deal stage or status",
     "currency": "the currency of the amount",
+    "attendees": "who else took part (attendees or a second owner)",
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "activity": ("rep", "occurred_at", "type"),

@@ -52,6 +52,7 @@ _TEXT_FIELDS = {
     "stage": "stage",
     "done": "done",
     "currency_col": "currency",
+    "attendees": "attendees",
 }
 # Name-like fields: normalised (roster.normalize_name) and capped.
 _NAME_LIMITS = {"rep": NAME_MAX, "team": NAME_MAX, "email": EMAIL_MAX}
@@ -451,6 +452,7 @@ def _events(good: pl.DataFrame, kind: str) -> pl.DataFrame:
         pl.col("_amount").alias("amount"),
         pl.col("_currency").cast(pl.String).alias("currency"),
         pl.col("_record").alias("record_id"),
+        pl.col("_attendees").alias("raw_attendees"),
         pl.col("_stage"),
         pl.col("_won"),
         pl.col("_created"),
@@ -482,6 +484,7 @@ def _events(good: pl.DataFrame, kind: str) -> pl.DataFrame:
         "amount",
         "currency",
         "record_id",
+        "raw_attendees",
     ).with_columns(activity_label=activity, outcome_label=_labels(base["raw_outcome"]))
 
 

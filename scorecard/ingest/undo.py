@@ -67,6 +67,7 @@ def undo_batch(store: Store, batch_id: int) -> UndoResult:
         # Versions only this batch carried are history of nothing live: they go too.
         cur.execute("DELETE FROM event_versions v USING _orphans o WHERE v.event_id = o.event_id")
         restored = _restore_versions(cur)
+        cur.execute("DELETE FROM event_attendees a USING _orphans o WHERE a.event_id = o.event_id")
         refresh_rollups(cur, catalog, touched=True)
         cur.execute(
             "UPDATE batches SET status = 'undone', undone_at = ? WHERE batch_id = ?",

@@ -97,7 +97,7 @@ def commit(
             if not prepared.source_given and layout.crm.lower() == "generic":
                 _guard_sheet_clash(cur, prepared)
             progress(0.7, "adding new events")
-            counts = _apply(cur, batch_id, prepared.record_source, events.height)
+            counts = _apply(cur, batch_id, prepared.record_source, events.height, "raw_attendees" in events.columns)
         finally:
             cur.unregister("_file_events")
         if prepared.rejects.height:
@@ -210,7 +210,9 @@ def _guard_sheet_clash(cur: duckdb.DuckDBPyConnection, prepared: Prepared) -> No
     raise AmbiguousSource(prepared.file_name, column, prepared.record_source, examples, moved, matched)
 
 
-def _apply(cur: duckdb.DuckDBPyConnection, batch_id: int, source: str, total: int) -> dict[str, int]:
+def _apply(
+    cur: duckdb.DuckDBPyConnection, batch_id: int, source: str, total: int, with_attendees: bool = False
+) -> dict[str, int]:
     """Supersede corrected events, insert new versions and new events, link everything; returns the counts."""
     # Ids come from a high-water mark, never reused after an undo, so old batch links stay unambiguous.
     # Each file row owns id base + ord + 1; rows that turn out to be stored already leave gaps, which is harmless.
@@ -235,6 +237,14 @@ def _apply(cur: duckdb.DuckDBPyConnection, batch_id: int, source: str, total: in
             FROM _plan p JOIN _file_events f USING (ord) WHERE p.status IN ('new', 'corrected')""",
         [base, batch_id, source],
     )
+    if with_attendees:
+        # Who else took part, kept as the export wrote it, for the events this upload wrote.
+        cur.execute(
+            """INSERT INTO event_attendees
+               SELECT ? + p.ord + 1, f.raw_attendees FROM _plan p JOIN _file_events f USING (ord)
+               WHERE p.status IN ('new', 'corrected') AND f.raw_attendees IS NOT NULL""",
+            [base],
+        )
     cur.execute(
         """INSERT INTO batch_events
            SELECT DISTINCT ?, CASE status WHEN 'same' THEN current_id WHEN 'outdated' THEN version_id
