@@ -22,11 +22,14 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+import polars as pl
+
 from scorecard.calendar import Period, WorkingTime, period_for, working_time
 from scorecard.catalog import Catalog, load_catalog
 from scorecard.coaching.log import direct_reports, managers, people
 from scorecard.goals import pto_days
 from scorecard.roster import Rep, match_key
+from scorecard.scores.pace import score
 from scorecard.settings import TeamSettings, load_settings
 from scorecard.store import Store
 
@@ -166,15 +169,14 @@ def _score(
     settings: TeamSettings,
     recent: tuple[tuple[date, float, float | None], ...],
 ) -> LeaderScore:
-    """Pace as for a rep (docs/pace.md): the weekly goal prorated to working time, expected by now, status."""
+    """Pace as for a rep (docs/pace.md), by the same engine: the goal prorated to working time, expected, status."""
     actual = float(exported + logged)
-    goal = None if weekly is None else weekly * wt.goal_scale
-    f = wt.fraction
-    expected = None if goal is None else goal * (f or 0.0)
-    pace = actual / expected if expected else None
-    status = None
-    if pace is not None:
-        status = "on_pace" if pace >= settings.on_pace_at else "at_risk" if pace >= settings.at_risk_from else "behind"
+    cell = pl.DataFrame(
+        {"actual": [actual], "weekly_goal": [weekly], "available": [wt.available_hours], "elapsed": [wt.elapsed_hours]},
+        schema={"actual": pl.Float64, "weekly_goal": pl.Float64, "available": pl.Float64, "elapsed": pl.Float64},
+    )
+    scored = score(cell, settings, wt.standard_week_hours).row(0, named=True)
+    goal, expected, pace, status = scored["goal"], scored["expected"], scored["pace"], scored["status"]
     if goal is None:
         summary = metric.units(actual)
     elif wt.available_hours <= 0:
