@@ -174,6 +174,8 @@ PAGE_RUNS: dict[str, list[dict[str, str]]] = {
     "pages/manage_pto.py": [{}],
     "pages/manage_mapping.py": [{}],
     "pages/manage_settings.py": [{}],
+    "pages/one_on_one.py": [{"rep": "*"}],
+    "pages/coaching.py": [{}],
 }
 
 

@@ -11,9 +11,11 @@ import asyncio
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,6 +28,7 @@ from tests.serving import ROOT, ServerProcess
 pytestmark = pytest.mark.slow
 
 METRIC = "Meetings"
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +55,13 @@ def fresh(demo_db: Path, tmp_path: Path) -> Iterator[tuple[ServerProcess, Team]]
         yield server, team
     finally:
         server.stop()
+
+
+def _run(scenario: Coroutine[Any, Any, T]) -> T:
+    """Run `scenario` on an event loop of its own, in a thread: the browser tests' Playwright
+    keeps a loop running on the main thread for the whole session."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, scenario).result()
 
 
 def _open(server: ServerProcess, query: str, name: str) -> PageClient:
@@ -116,7 +126,7 @@ def test_fifty_pages_three_commits_every_page_ends_whole_on_the_last(fresh: tupl
         assert done, [(_value(p), base[id(p)] + 3, p.events.finishes[-1:]) for p in pages if not _finished_showing(p, base[id(p)] + 3)][:5]
         return pages
 
-    pages = asyncio.run(scenario())
+    pages = _run(scenario())
     for page in pages:
         assert page.events.exceptions == []
         assert page.events.disconnected is None
@@ -140,7 +150,7 @@ def test_twenty_first_renders_at_once_right_after_start(fresh: tuple[ServerProce
             task.cancel()
         return pages
 
-    pages = asyncio.run(storm())
+    pages = _run(storm())
     assert [p.query for p in pages if p.events.rendered_at is None] == []
     assert [p.events.exceptions for p in pages if p.events.exceptions] == []
     assert all(p.events.bad_finishes() == [] for p in pages)
