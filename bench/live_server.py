@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from datetime import date
 from datetime import time as dt_time
 from pathlib import Path
+
+from tests.serving import ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -82,12 +82,6 @@ def read_team(db: Path) -> Team:
     return Team(reps, settings.timezone, settings.day_start, settings.day_end)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass(frozen=True)
 class ProcSample:
     at: float  # perf_counter seconds
@@ -114,23 +108,16 @@ def cpu_percent(before: ProcSample, after: ProcSample) -> float:
     return 100.0 * (after.cpu_s - before.cpu_s) / wall if wall > 0 else 0.0
 
 
-class AppServer:
-    """`streamlit run server.py` on a copy of the demo, with its own inbox and log."""
+class AppServer(ServerProcess):
+    """The app as the tests run it (tests/serving.py), on a copy of the demo with its own inbox and log."""
 
     def __init__(self, db: Path, workdir: Path) -> None:
         self.workdir = workdir
-        self.db = workdir / "scorecard.duckdb"
-        shutil.copyfile(db, self.db)
-        self.inbox = workdir / "inbox"
-        self.inbox.mkdir()
-        self.log = workdir / "streamlit.log"
-        self.port = free_port()
-        self.host = "127.0.0.1"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        copy = workdir / "scorecard.duckdb"
+        shutil.copyfile(db, copy)
+        inbox = workdir / "inbox"
+        inbox.mkdir()
+        super().__init__(copy, inbox, workdir / "streamlit.log", passcode=PASSCODE, startup_timeout_s=STARTUP_TIMEOUT_S)
 
     @property
     def pid(self) -> int:
@@ -138,47 +125,8 @@ class AppServer:
             raise RuntimeError("the server is not running")
         return self.proc.pid
 
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "SCORECARD_DB": str(self.db),
-            "SCORECARD_INBOX": str(self.inbox),
-            "SCORECARD_MANAGER_PASSCODE": PASSCODE,
-            "PYTHONUNBUFFERED": "1",
-        }
-        cmd = [sys.executable, "-m", "streamlit", "run", "server.py",
-               "--server.headless", "true", "--server.port", str(self.port),
-               "--server.address", self.host, "--server.fileWatcherType", "none"]  # fmt: skip
-        with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        self._wait_healthy()
-
-    def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"the app exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"the app was not healthy within {STARTUP_TIMEOUT_S:.0f} s:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
     def log_tail(self, chars: int = 4000) -> str:
-        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+        return self.log_text()[-chars:] if self.log.exists() else ""
 
     def log_problems(self) -> list[str]:
         """Log lines that report a failure (Traceback, Error, Exception)."""

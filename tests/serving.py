@@ -24,13 +24,24 @@ def free_port() -> int:
 class ServerProcess:
     """The app as users run it: the `st.App` in server.py, with its lifespan, on `db` and `inbox`."""
 
-    def __init__(self, db: Path, inbox: Path, log: Path, *, port: int | None = None, passcode: str = PASSCODE) -> None:
+    def __init__(
+        self,
+        db: Path,
+        inbox: Path,
+        log: Path,
+        *,
+        port: int | None = None,
+        passcode: str = PASSCODE,
+        startup_timeout_s: float = STARTUP_TIMEOUT_S,
+    ) -> None:
         self.db = db
         self.inbox = inbox
         self.log = log
         self.port = port or free_port()
         self.passcode = passcode
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.startup_timeout_s = startup_timeout_s
+        self.host = "127.0.0.1"
+        self.url = f"http://{self.host}:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> ServerProcess:
@@ -47,7 +58,7 @@ class ServerProcess:
                     sys.executable, "-m", "streamlit", "run", "server.py",
                     "--server.headless", "true",
                     "--server.port", str(self.port),
-                    "--server.address", "127.0.0.1",
+                    "--server.address", self.host,
                     "--server.fileWatcherType", "none",
                     "--browser.gatherUsageStats", "false",
                     "--client.showErrorDetails", "full",
@@ -80,7 +91,7 @@ class ServerProcess:
 
     def _wait_healthy(self) -> None:
         assert self.proc is not None
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        deadline = time.monotonic() + self.startup_timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the server exited with {self.proc.returncode}:\n{self.log_text()[-4000:]}")
@@ -91,4 +102,4 @@ class ServerProcess:
             except OSError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError(f"the server was not healthy after {STARTUP_TIMEOUT_S}s:\n{self.log_text()[-4000:]}")
+        raise RuntimeError(f"the server was not healthy after {self.startup_timeout_s:.0f}s:\n{self.log_text()[-4000:]}")
