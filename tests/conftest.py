@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from scorecard.localpg import LocalPostgres
 from scorecard.store import Store, close_all_stores
 from tests.factories import new_store
 
@@ -33,3 +34,10 @@ def _fresh_sign_in_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
     from scorecard import auth
 
     monkeypatch.setattr(auth, "THROTTLE", auth.Throttle())
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[LocalPostgres]:
+    """One real PostgreSQL server for the session, in a temporary folder on a free port."""
+    with LocalPostgres() as server:
+        yield server
