@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 PORT ?= 8501
 
-.PHONY: run test bench lint setup clean-db
+.PHONY: run test bench lint setup clean-db scale-demo
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -21,6 +21,10 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(PY) -m scorecard setup
 	$(VENV)/bin/streamlit run server.py --server.port $(PORT) --server.headless true
+
+# PostgreSQL, a DuckLake with the demo team, three app replicas and nginx, on one machine (docs/scale-out.md).
+scale-demo: $(STAMP)
+	$(PY) -m scorecard.scale_demo --port $(or $(SCALE_PORT),8080)
 
 test: $(STAMP)
 	$(PY) -m pytest

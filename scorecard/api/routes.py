@@ -12,6 +12,8 @@ docs/api.md is the reference.
 from __future__ import annotations
 
 import json
+import os
+import socket
 from typing import Any
 
 from anyio import to_thread
@@ -27,6 +29,9 @@ from scorecard.ingest.records import RecordOptions
 from scorecard.settings import load_settings
 from scorecard.viewcache import cached
 from scorecard.views import now_minute
+
+# Which replica answered, for operators behind a load balancer.
+SERVER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def parse_events(body: bytes, content_type: str) -> list[Any]:
@@ -135,6 +140,7 @@ async def healthz(_request: Request) -> Response:
         ) or (None, None)
         return {
             "ok": True,
+            "server": SERVER_ID,
             "data_version": s.data_version(),
             "last_event_at": None if last_event is None else last_event.isoformat(),  # team time
             "last_batch_at": None if last_batch is None else last_batch.isoformat() + "Z",
