@@ -4,6 +4,7 @@
 - GET  /api/v1/reps/{slug}/scorecard       a rep's scorecard, as `report --rep SLUG --json` (scope read)
 - GET  /api/v1/team                        the team view, as `report --json` (scope read)
 - POST /api/v1/webhooks/...                CRM webhooks, each with the vendor's own check (see webhooks)
+- POST /api/v1/cli                         the command line, while the app holds the database (see local_cli)
 - GET  /healthz, GET /metrics
 
 docs/api.md is the reference.
@@ -22,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from scorecard import metrics, scores
-from scorecard.api import webhooks
+from scorecard.api import local_cli, webhooks
 from scorecard.api.common import Problem, accepted, authorize, commit, observed, parse_json, read_body, store
 from scorecard.calendar import parse_as_of
 from scorecard.ingest.records import RecordOptions
@@ -159,6 +160,7 @@ def routes() -> list[Route]:
         Route("/api/v1/reps/{slug}/scorecard", observed("scorecard", rep_scorecard), methods=["GET"]),
         Route("/api/v1/team", observed("team", team), methods=["GET"]),
         *webhooks.routes(),
+        *local_cli.routes(),
         Route("/healthz", observed("healthz", healthz), methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
     ]
