@@ -273,7 +273,8 @@ def hours_for(ctx: Context, rep_ids: pl.Series, periods: Sequence[Period], as_of
         schema=_HOURS_SCHEMA,
         orient="row",
     )
-    base = pl.DataFrame({"rep_id": rep_ids.cast(pl.Int32)}).join(team, how="cross")
+    # Lazily, like every join feeding a score (see `scored_cells`).
+    base = pl.LazyFrame({"rep_id": rep_ids.cast(pl.Int32)}).join(team.lazy(), how="cross").collect()
     away = _pto_by_rep(ctx)
     own_rows = [
         (rep_id, p.start, *_hours(working_time(p, as_of, settings, mine)))
@@ -387,13 +388,19 @@ def scored_cells(
     periods = list(periods)
     goals = _scope_goals(ctx, rep_ids, periods, scope)
     keys = ["rep_id", "period_start", "metric"]
+    # Joined lazily: an eager join with a one-row frame (one rep, one period)
+    # broadcasts that row, and Polars divides by a broadcast column as a
+    # multiplication by its inverse, so a rep's last digit would depend on how
+    # many reps were scored with it.
+    hours = _scope_hours(ctx, rep_ids, periods, as_of, scope)
     joined = (
-        goals.join(got, on=keys, how="full", coalesce=True)
+        goals.lazy()
+        .join(got.lazy(), on=keys, how="full", coalesce=True)
         .with_columns(actual=pl.col("actual").fill_null(0.0))
-        .join(_scope_hours(ctx, rep_ids, periods, as_of, scope), on=["rep_id", "period_start"], how="inner")
+        .join(hours.lazy(), on=["rep_id", "period_start"], how="inner")
     )
     standard = working_time(periods[0], as_of, ctx.settings).standard_week_hours
-    return score(joined, ctx.settings, standard)
+    return score(joined, ctx.settings, standard).collect()
 
 
 def _scope_hours(
