@@ -245,7 +245,12 @@ def _header(sc: scores.RepScorecard) -> None:
 
 def main() -> None:
     if slug and not replay:
-        ui.live(store, warm=functools.partial(views.warm_rep_page, store, slug), warm_key=("rep", slug))
+        ui.live(
+            store,
+            warm=functools.partial(views.warm_rep_page, store, slug),
+            warm_key=views.rep_page_key(slug),
+            warm_many=views.RepPagesWarmer(store),
+        )
     else:
         ui.live(store, follows_clock=not replay)
     st.markdown(CARD_CSS, unsafe_allow_html=True)

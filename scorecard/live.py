@@ -56,6 +56,7 @@ class _Watch:
     drawn_at: float
     warm: Callable[[], object] | None
     warm_key: Hashable | None
+    warm_many: Callable[[list[Hashable]], object] | None = None
 
 
 @dataclass
@@ -82,6 +83,7 @@ class LivePages:
         self._watches: dict[str, _Watch] = {}
         self._in_flight: dict[str, _InFlight] = {}
         self._warmed: set[tuple[int, int, Hashable]] = set()
+        self._warmed_together: tuple[int, int] | None = None  # (version, minute) of the last pass over every page
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -96,10 +98,15 @@ class LivePages:
         *,
         warm: Callable[[], object] | None = None,
         warm_key: Hashable | None = None,
+        warm_many: Callable[[list[Hashable]], object] | None = None,
     ) -> None:
-        """Record that `session_id` is drawing `version` now."""
+        """Record that `session_id` is drawing `version` now.
+
+        `warm_many`, given many pages' `warm_key`s, builds all their views in
+        one pass; pages whose `warm_many` are equal are built together.
+        """
         with self._lock:
-            self._watches[session_id] = _Watch(version, self.clock(), warm, warm_key)
+            self._watches[session_id] = _Watch(version, self.clock(), warm, warm_key, warm_many)
         self._wake.set()
 
     def forget(self, session_id: str) -> None:
@@ -155,6 +162,7 @@ class LivePages:
         """Start reruns for pages behind `version`, up to the in-flight limit."""
         now = self.clock()
         self._reap(now)
+        self._warm_together(version)
         while True:
             with self._lock:
                 if len(self._in_flight) >= self.max_in_flight:
@@ -191,6 +199,40 @@ class LivePages:
                         # a page that is not live (or failed early). Stop chasing it.
                         del self._watches[sid]
 
+    def _warm_together(self, version: int) -> None:
+        """Once per version (and minute), build the views of every page behind it in as few passes as possible.
+
+        A page's own view then costs it a lookup. Pages that fall behind later
+        (a run in flight at the commit), and views of a minute the pass did not
+        see, are built one by one in `_warm`.
+        """
+        minute = int(time.time() // 60)
+        if self._warmed_together == (version, minute):
+            return
+        self._warmed_together = (version, minute)
+        with self._lock:
+            due = [self._watches[sid] for sid in self._due(version)]
+        groups: dict[Callable[[list[Hashable]], object], list[Hashable]] = {}
+        for watch in due:
+            if watch.warm_many is None or watch.warm_key is None or (version, minute, watch.warm_key) in self._warmed:
+                continue
+            groups.setdefault(watch.warm_many, []).append(watch.warm_key)
+        for build, keys in groups.items():
+            keys = list(dict.fromkeys(keys))
+            if len(keys) < 2:
+                continue  # one view: the page's own `warm` builds it
+            try:
+                build(keys)
+            except Exception:  # each page's own warm (and run) will try again, and show any error
+                log.debug("live pages: building views together failed", exc_info=True)
+                continue
+            self._remember_warmed([(version, minute, key) for key in keys])
+
+    def _remember_warmed(self, keys: list[tuple[int, int, Hashable]]) -> None:
+        if len(self._warmed) > 100_000:
+            self._warmed.clear()
+        self._warmed.update(keys)
+
     def _warm(self, version: int, watch: _Watch) -> None:
         """Build the page's view for the new version once, before the page is told."""
         if watch.warm is None:
@@ -203,9 +245,7 @@ class LivePages:
         except Exception:  # the page's own run will show the error, with context
             log.debug("live pages: warming a view failed", exc_info=True)
         if watch.warm_key is not None:
-            if len(self._warmed) > 100_000:
-                self._warmed.clear()
-            self._warmed.add(key)
+            self._remember_warmed([key])
 
 
 class StreamlitSessions:

@@ -95,6 +95,7 @@ def live(
     *,
     warm: Callable[[], object] | None = None,
     warm_key: Hashable | None = None,
+    warm_many: Callable[[list[Hashable]], object] | None = None,
     follows_clock: bool = True,
 ) -> int:
     """Keep this page current; returns the data version it draws.
@@ -102,7 +103,8 @@ def live(
     New data: the server reruns the page when a commit lands (see
     `scorecard.live`), so an open page costs nothing while nothing changes.
     `warm` builds what the page shows; after a commit it runs once per
-    `warm_key`, before any page showing it is told.
+    `warm_key`, before any page showing it is told. `warm_many` builds many
+    pages' views in one pass (see `LivePages.watch`).
 
     The clock: a page that follows it ("this week, live") redraws itself every
     ten minutes, so pace keeps moving through the day. The same slow timer makes
@@ -114,7 +116,9 @@ def live(
     version = target.data_version()
     ctx = get_script_run_ctx()
     if ctx is not None and Runtime.exists():
-        live_pages(target.path.resolve()).watch(ctx.session_id, version, warm=warm, warm_key=warm_key)
+        live_pages(target.path.resolve()).watch(
+            ctx.session_id, version, warm=warm, warm_key=warm_key, warm_many=warm_many
+        )
     _clock_fragment(follows_clock)
     return version
 
