@@ -47,7 +47,7 @@ class Sessions(Protocol):
 
     def is_busy(self, session_id: str) -> bool: ...
 
-    def rerun(self, session_id: str, started: threading.Event) -> None: ...
+    def rerun(self, session_id: str, started: threading.Event, fragment_id: str | None = None) -> None: ...
 
 
 @dataclass
@@ -57,6 +57,7 @@ class _Watch:
     warm: Callable[[], object] | None
     warm_key: Hashable | None
     warm_many: Callable[[list[Hashable]], object] | None = None
+    fragment_id: str | None = None  # the fragment holding the page's data: rerun just that
 
 
 @dataclass
@@ -99,14 +100,17 @@ class LivePages:
         warm: Callable[[], object] | None = None,
         warm_key: Hashable | None = None,
         warm_many: Callable[[list[Hashable]], object] | None = None,
+        fragment_id: str | None = None,
     ) -> None:
         """Record that `session_id` is drawing `version` now.
 
         `warm_many`, given many pages' `warm_key`s, builds all their views in
-        one pass; pages whose `warm_many` are equal are built together.
+        one pass; pages whose `warm_many` are equal are built together. With a
+        `fragment_id`, the page is brought up to date by rerunning only that
+        fragment (everything the page shows from the data is inside it).
         """
         with self._lock:
-            self._watches[session_id] = _Watch(version, self.clock(), warm, warm_key, warm_many)
+            self._watches[session_id] = _Watch(version, self.clock(), warm, warm_key, warm_many, fragment_id)
         self._wake.set()
 
     def forget(self, session_id: str) -> None:
@@ -175,7 +179,7 @@ class LivePages:
                 flight = self._in_flight[ready] = _InFlight(now)
             self._warm(version, watch)
             self.reruns_requested += 1
-            self.sessions.rerun(ready, flight.started)
+            self.sessions.rerun(ready, flight.started, watch.fragment_id)
 
     def _due(self, version: int) -> list[str]:
         """Pages behind the data; closed pages are dropped. Lock held."""
@@ -274,7 +278,8 @@ class StreamlitSessions:
         # replace it, and Streamlit then drops the old run's last messages.
         return session._state == AppSessionState.APP_IS_RUNNING or session._scriptrunner is not None
 
-    def rerun(self, session_id: str, started: threading.Event) -> None:
+    def rerun(self, session_id: str, started: threading.Event, fragment_id: str | None = None) -> None:
+        from streamlit.proto.ClientState_pb2 import ClientState
         from streamlit.runtime import Runtime
 
         session = self._session(session_id)
@@ -285,8 +290,14 @@ class StreamlitSessions:
         def _request() -> None:
             try:
                 # The page's own last client state: its query string, widgets and page,
-                # exactly what its browser would send.
-                session.request_rerun(session._client_state)
+                # exactly what its browser would send; a whole run unless the page
+                # keeps its data in one fragment. (Its last request may have been a
+                # timer's: that fragment is not what needs redrawing.)
+                state = ClientState()
+                state.CopyFrom(session._client_state)
+                state.fragment_id = fragment_id or ""
+                state.is_auto_rerun = False
+                session.request_rerun(state)
             finally:
                 started.set()
 

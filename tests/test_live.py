@@ -17,6 +17,7 @@ class FakeSessions:
         self.open = set(ids)
         self.busy: set[str] = set()
         self.reruns: list[str] = []
+        self.fragments: list[str | None] = []
 
     def is_open(self, session_id: str) -> bool:
         return session_id in self.open
@@ -24,8 +25,9 @@ class FakeSessions:
     def is_busy(self, session_id: str) -> bool:
         return session_id in self.busy
 
-    def rerun(self, session_id: str, started: threading.Event) -> None:
+    def rerun(self, session_id: str, started: threading.Event, fragment_id: str | None = None) -> None:
         self.reruns.append(session_id)
+        self.fragments.append(fragment_id)
         self.busy.add(session_id)
         started.set()
 
@@ -97,9 +99,9 @@ def test_each_view_is_built_once_before_its_pages_are_told(tmp_path: Path) -> No
     events: list[str] = []
     original = sessions.rerun
 
-    def rerun(sid: str, started: threading.Event) -> None:
+    def rerun(sid: str, started: threading.Event, fragment_id: str | None = None) -> None:
         events.append(f"rerun {sid}")
-        original(sid, started)
+        original(sid, started, fragment_id)
 
     sessions.rerun = rerun  # type: ignore[method-assign]
 
@@ -204,9 +206,9 @@ def test_views_of_every_page_behind_are_built_in_one_pass_before_any_rerun(tmp_p
     log: list[str] = []
     original = sessions.rerun
 
-    def rerun(sid: str, started: threading.Event) -> None:
+    def rerun(sid: str, started: threading.Event, fragment_id: str | None = None) -> None:
         log.append(f"rerun {sid}")
-        original(sid, started)
+        original(sid, started, fragment_id)
 
     sessions.rerun = rerun  # type: ignore[method-assign]
     together = Together(log)
@@ -241,3 +243,12 @@ def test_one_page_builds_its_own_view(tmp_path: Path) -> None:
     pages.watch("a", 1, warm=lambda: log.append("alone"), warm_key="ana", warm_many=Together(log))
     pages.step(2)
     assert log == ["alone"]
+
+
+def test_a_page_keeping_its_data_in_a_fragment_is_redrawn_by_that_fragment_alone(tmp_path: Path) -> None:
+    sessions = FakeSessions("a", "b")
+    pages = _pages(tmp_path, sessions, max_in_flight=2)
+    pages.watch("a", 1, fragment_id="body")
+    pages.watch("b", 1)
+    pages.step(2)
+    assert list(zip(sessions.reruns, sessions.fragments, strict=True)) == [("a", "body"), ("b", None)]
