@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
+import numpy as np
 import polars as pl
 
 from scorecard.calendar import Period, WorkingTime, team_working_days, working_time
@@ -273,8 +274,13 @@ def hours_for(ctx: Context, rep_ids: pl.Series, periods: Sequence[Period], as_of
         schema=_HOURS_SCHEMA,
         orient="row",
     )
-    # Lazily, like every join feeding a score (see `scored_cells`).
-    base = pl.LazyFrame({"rep_id": rep_ids.cast(pl.Int32)}).join(team.lazy(), how="cross").collect()
+    # Every rep beside every period, gathered row by row: a cross join with a
+    # one-row frame would broadcast it (see `scored_cells`).
+    ids = rep_ids.cast(pl.Int32)
+    k = team.height
+    base = pl.DataFrame({"rep_id": ids.gather(np.repeat(np.arange(ids.len()), k))}).hstack(
+        team[np.tile(np.arange(k), ids.len())]
+    )
     away = _pto_by_rep(ctx)
     own_rows = [
         (rep_id, p.start, *_hours(working_time(p, as_of, settings, mine)))
@@ -388,19 +394,17 @@ def scored_cells(
     periods = list(periods)
     goals = _scope_goals(ctx, rep_ids, periods, scope)
     keys = ["rep_id", "period_start", "metric"]
-    # Joined lazily: an eager join with a one-row frame (one rep, one period)
-    # broadcasts that row, and Polars divides by a broadcast column as a
-    # multiplication by its inverse, so a rep's last digit would depend on how
-    # many reps were scored with it.
     hours = _scope_hours(ctx, rep_ids, periods, as_of, scope)
-    joined = (
-        goals.lazy()
-        .join(got.lazy(), on=keys, how="full", coalesce=True)
-        .with_columns(actual=pl.col("actual").fill_null(0.0))
-        .join(hours.lazy(), on=["rep_id", "period_start"], how="inner")
-    )
+    cells = goals.join(got, on=keys, how="full", coalesce=True).with_columns(actual=pl.col("actual").fill_null(0.0))
     standard = working_time(periods[0], as_of, ctx.settings).standard_week_hours
-    return score(joined, ctx.settings, standard).collect()
+    if hours.height == 1:
+        # One rep, one period: an eager join would broadcast the hours' one row,
+        # and Polars divides by a broadcast column as a multiplication by its
+        # inverse, so the last digit would depend on how many reps were scored
+        # together. A lazy join gives every row its own value.
+        joined = cells.lazy().join(hours.lazy(), on=["rep_id", "period_start"], how="inner")
+        return score(joined, ctx.settings, standard).collect()
+    return score(cells.join(hours, on=["rep_id", "period_start"], how="inner"), ctx.settings, standard)
 
 
 def _scope_hours(

@@ -185,7 +185,7 @@ def _cells(store: Store, ctx: Context, people: list[Rep], period: Period, weeks:
     groups: dict[tuple[str, int | None], list[Rep]] = {}
     for who in people:
         groups.setdefault((who.team, None if who.active else who.rep_id), []).append(who)
-    own_parts = []
+    own: dict[int, dict[str, float]] = {}
     peers: dict[int, dict[str, tuple[float, float]]] = {}
     for (team, focus), members in groups.items():
         got = actuals(store, ctx, Scope(team=team), period.start, period.end, as_of, focus=focus)
@@ -194,9 +194,10 @@ def _cells(store: Store, ctx: Context, people: list[Rep], period: Period, weeks:
             team_now = got.drop("week_start")
         else:
             team_now = got.group_by("rep_id", "metric").agg(pl.col("actual").sum())
-        peers.update(_peer_stats(ctx, team_now, team, members, period))
-        own_parts.append(team_now.filter(pl.col("rep_id").is_in([who.rep_id for who in members])))
-    own_now = _every_metric(ctx, pl.concat(own_parts), me, period)
+        group_peers, group_own = _peer_stats(ctx, team_now, team, members, period)
+        peers.update(group_peers)
+        own.update(group_own)
+    own_now = _every_metric(ctx, own, ids, period)
     # The completed weeks move with no as_of: their read is memoised (a whole-day moment after them).
     after = datetime.combine(weeks[-1].start, time.min)
     history = actuals(store, ctx, mine, weeks[0].start, weeks[-2].end, after).rename({"week_start": "period_start"})
@@ -213,16 +214,26 @@ def _cells(store: Store, ctx: Context, people: list[Rep], period: Period, weeks:
     return _Cells(weeks=in_weeks, now=now, peers=peers)
 
 
-def _every_metric(ctx: Context, own: pl.DataFrame, rep_ids: pl.Series, period: Period) -> pl.DataFrame:
+def _every_metric(ctx: Context, own: dict[int, dict[str, float]], rep_ids: list[int], period: Period) -> pl.DataFrame:
     """The reps' actuals in the period, a row for every rep and metric (`counted`: any activity recorded)."""
-    metrics = pl.DataFrame({"metric": list(ctx.catalog.metrics)}, schema={"metric": pl.String})
-    grid = pl.DataFrame({"rep_id": rep_ids}).join(metrics, how="cross")
-    return grid.join(own.select("rep_id", "metric", "actual"), on=["rep_id", "metric"], how="left").select(
-        "rep_id",
-        period_start=pl.lit(period.start, dtype=pl.Date),
-        metric="metric",
-        actual=pl.col("actual").fill_null(0.0),
-        counted=pl.col("actual").is_not_null(),
+    # A few rows per rep: built from Python values, cheaper than a join.
+    metrics = list(ctx.catalog.metrics)
+    rows = [(rep_id, metric, own.get(rep_id, {})) for rep_id in rep_ids for metric in metrics]
+    return pl.DataFrame(
+        {
+            "rep_id": [rep_id for rep_id, _, _ in rows],
+            "period_start": [period.start] * len(rows),
+            "metric": [metric for _, metric, _ in rows],
+            "actual": [float(mine.get(metric, 0.0)) for _, metric, mine in rows],
+            "counted": [metric in mine for _, metric, mine in rows],
+        },
+        schema={
+            "rep_id": pl.Int32,
+            "period_start": pl.Date,
+            "metric": pl.String,
+            "actual": pl.Float64,
+            "counted": pl.Boolean,
+        },
     )
 
 
@@ -231,18 +242,19 @@ def _every_metric(ctx: Context, own: pl.DataFrame, rep_ids: pl.Series, period: P
 
 def _peer_stats(
     ctx: Context, now: pl.DataFrame, team: str, members: list[Rep], period: Period
-) -> dict[int, dict[str, tuple[float, float]]]:
+) -> tuple[dict[int, dict[str, tuple[float, float]]], dict[int, dict[str, float]]]:
     """Per rep and metric: (team median, the rep's percentile) among active teammates with a goal or activity.
 
     `now` holds one row per rep and metric with activity; teammates without a
     row count as zero, and so does the rep. The percentile is the share of
-    them at or below the rep.
+    them at or below the rep. Also returns the members' own rows of `now`.
     """
     with_goal = reps_with_goal(ctx, Scope(team=team), period)
     present = with_goal | set(now.get_column("rep_id").unique().to_list())
-    by_metric = {metric: sorted(values) for metric, values in now.group_by("metric").agg(pl.col("actual")).iter_rows()}
+    by_metric = dict(now.group_by("metric").agg(pl.col("actual").sort()).iter_rows())
     own: dict[int, dict[str, float]] = {}
-    for rep_id, metric, actual in now.select("rep_id", "metric", "actual").iter_rows():
+    ids = pl.Series([who.rep_id for who in members], dtype=pl.Int32)
+    for rep_id, metric, actual in now.filter(pl.col("rep_id").is_in(ids.implode())).select("rep_id", "metric", "actual").iter_rows():
         own.setdefault(rep_id, {})[metric] = actual
     medians: dict[tuple[str, int], tuple[list[float], float]] = {}
     stats: dict[int, dict[str, tuple[float, float]]] = {}
@@ -257,7 +269,7 @@ def _peer_stats(
                 known = medians[(metric, team_size)] = (everyone, float(statistics.median(everyone)))
             everyone, median = known
             stats[who.rep_id][metric] = (median, 100 * bisect.bisect_right(everyone, mine.get(metric, 0.0)) / team_size)
-    return stats
+    return stats, own
 
 
 def _weekly_trends(weeks: pl.DataFrame, first: date) -> dict[int, pl.DataFrame]:
@@ -274,6 +286,9 @@ def _weekly_trends(weeks: pl.DataFrame, first: date) -> dict[int, pl.DataFrame]:
         )
         .sort("week_start", "metric")
     )
+    ids = trend.get_column("rep_id").unique()
+    if ids.len() == 1:  # one rep (a page of its own): its frame as it is
+        return {int(ids[0]): trend.drop("rep_id")}
     return {int(key[0]): part for key, part in trend.partition_by("rep_id", as_dict=True, include_key=False).items()}
 
 
