@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from scorecard.store import open_store
+from scorecard.store import Store, open_store
 
 if TYPE_CHECKING:
     from streamlit.runtime.app_session import AppSession
@@ -90,6 +90,7 @@ class LivePages:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.reruns_requested = 0
+        self._open: Store | None = None
 
     # -- what pages call ------------------------------------------------------
     def watch(
@@ -119,6 +120,8 @@ class LivePages:
 
     def open_pages(self) -> int:
         with self._lock:
+            for sid in [sid for sid in self._watches if not self.sessions.is_open(sid)]:
+                del self._watches[sid]
             return len(self._watches)
 
     # -- the pusher thread ----------------------------------------------------
@@ -145,15 +148,21 @@ class LivePages:
                 log.exception("live pages: a refresh step failed")
                 self._stop.wait(_IDLE_WAIT_S)
 
+    def _store(self) -> Store:
+        """The process's store for our path; kept between ticks (finding it resolves the path on disk)."""
+        store = self._open
+        if store is None or store.closed:
+            store = self._open = open_store(self.store_path)
+        return store
+
     def _current_version(self) -> int:
-        return open_store(self.store_path).data_version()
+        return self._store().data_version()
 
     def _wait_for_work(self, version: int) -> int:
         if self._has_work(version):
             self._stop.wait(_TICK_S)
             return self._current_version()
-        store = open_store(self.store_path)
-        new = store.wait_for_change(version, _IDLE_WAIT_S)
+        new = self._store().wait_for_change(version, _IDLE_WAIT_S)
         self._wake.clear()
         return new
 
@@ -182,13 +191,19 @@ class LivePages:
             self.sessions.rerun(ready, flight.started, watch.fragment_id)
 
     def _due(self, version: int) -> list[str]:
-        """Pages behind the data; closed pages are dropped. Lock held."""
+        """Pages behind the data; closed ones among them are dropped. Lock held.
+
+        Runs on every tick of a fan-out: the version is compared first, so only
+        pages still behind are looked up in the server.
+        """
         due = []
         for sid, watch in list(self._watches.items()):
-            if not self.sessions.is_open(sid):
-                del self._watches[sid]
-            elif watch.version < version:
+            if watch.version >= version:
+                continue
+            if self.sessions.is_open(sid):
                 due.append(sid)
+            else:
+                del self._watches[sid]
         return due
 
     def _reap(self, now: float) -> None:
