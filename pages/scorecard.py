@@ -272,7 +272,6 @@ def main() -> None:
         )
     else:
         ui.live(store, follows_clock=not replay)
-    st.markdown(CARD_CSS, unsafe_allow_html=True)
     if not ui.rep_link_gate(store, settings, slug):
         return
     if not slug:
@@ -306,4 +305,6 @@ def main() -> None:
     ui.freshness_line(store)
 
 
+# Outside the fragment: constant, so a redraw of the page need not send it again.
+st.markdown(CARD_CSS, unsafe_allow_html=True)
 main()
