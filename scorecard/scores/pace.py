@@ -240,7 +240,7 @@ def goals_in_force(store: Store, catalog: Catalog, period_end: date) -> pl.DataF
 
 def _scope_goals(ctx: Context, rep_ids: pl.Series, periods: Sequence[Period], scope: Scope) -> pl.DataFrame:
     """`goals_for`, memoised per data version under `scope` (which must identify `rep_ids`)."""
-    return ctx.memoised(("goals", scope, tuple(periods)), lambda: goals_for(ctx, rep_ids, periods))
+    return ctx.memoised(("goals", scope, tuple(periods)), lambda: goals_for(ctx, rep_ids, periods), setup_only=True)
 
 
 def reps_with_goal(ctx: Context, scope: Scope, period: Period) -> set[int]:
@@ -256,7 +256,7 @@ def reps_with_goal(ctx: Context, scope: Scope, period: Period) -> set[int]:
         own = _own_goals(ctx.goal_rows, defaults, ids.filter(with_rows), [period], with_source=False)
         return found | set(own.get_column("rep_id").unique().to_list())
 
-    return ctx.memoised(("reps_with_goal", scope, period), build)
+    return ctx.memoised(("reps_with_goal", scope, period), build, setup_only=True)
 
 
 # -- working time ----------------------------------------------------------------
@@ -306,7 +306,7 @@ def _pto_by_rep(ctx: Context) -> dict[int, set[date]]:
             away.setdefault(int(rep_id), set()).add(day)
         return away
 
-    return ctx.memoised(("pto_by_rep",), build)
+    return ctx.memoised(("pto_by_rep",), build, setup_only=True)
 
 
 def _hours(wt: WorkingTime) -> tuple[float, float]:
@@ -416,7 +416,9 @@ def _scope_hours(
     live = [p for p in periods if p.end >= today]
     parts = []
     if done:
-        parts.append(ctx.memoised(("hours", scope, tuple(done)), lambda: hours_for(ctx, rep_ids, done, as_of)))
+        parts.append(
+            ctx.memoised(("hours", scope, tuple(done)), lambda: hours_for(ctx, rep_ids, done, as_of), setup_only=True)
+        )
     if live:
         parts.append(hours_for(ctx, rep_ids, live, as_of))
     return pl.concat(parts) if len(parts) > 1 else parts[0]
