@@ -45,8 +45,11 @@ if st.query_params.get("view") == "standup" and current is not standup:
     st.switch_page(standup, query_params=dict(st.query_params))
 
 store = ui.get_store()
-with st.sidebar:
-    ui.freshness_line(store)
+# A rep's page shows its own freshness line and is redrawn on its own after new
+# data (docs/live-pages.md), so the sidebar, which is not, does not repeat it.
+if not (current is by_file["pages/scorecard.py"] and st.query_params.get("rep")):
+    with st.sidebar:
+        ui.freshness_line(store)
 on_manager_page = any(current is page for page in pages.get("Manager", []))
 ui.manager_gate(show_form=not on_manager_page)
 

@@ -97,7 +97,8 @@ def build(path: Path, *, reps: int = REPS, weeks: int = 104, as_of: datetime = A
         # Raw events for the last weeks: calls (some connected), meetings and proposals.
         cur.execute(
             """
-            INSERT INTO events
+            INSERT INTO events (event_id, event_key, rep_id, occurred_at, raw_type, raw_outcome, raw_subject,
+                                activity_label, outcome_label, amount, record_id, first_batch_id)
             SELECT row_number() OVER () AS event_id, CAST(hash(?, r.i, t.ts, k.j) AS UHUGEINT), r.i, t.ts + k.j * INTERVAL 7 MINUTE,
                    kinds.raw_type, kinds.raw_outcome, NULL, lower(kinds.raw_type), lower(kinds.raw_outcome), NULL, NULL, 1
             FROM range(CAST(? AS TIMESTAMP) + INTERVAL 9 HOUR, CAST(? AS TIMESTAMP) + INTERVAL 17 HOUR, INTERVAL 1 HOUR) t(ts),

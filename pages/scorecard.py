@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import streamlit as st
@@ -10,7 +11,7 @@ import streamlit as st
 from scorecard import charts, coaching, roster, scores, ui, views
 from scorecard.calendar import week_of
 from scorecard.catalog import Catalog, load_catalog
-from scorecard.settings import load_settings
+from scorecard.settings import TeamSettings, load_settings
 
 LIVE = "live"
 WEEKS_BACK = 12
@@ -25,10 +26,17 @@ CARD_CSS = (
 )
 
 store = ui.get_store()
-settings = ui.cached(store, load_settings)
-catalog: Catalog = ui.cached(store, load_catalog)
-as_of, replay = ui.query_as_of(settings)
-slug = (st.query_params.get("rep") or "").strip().lower()
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What one run of the page draws from: read afresh each run, the page's own redraws included."""
+
+    settings: TeamSettings
+    catalog: Catalog
+    as_of: datetime
+    replay: bool
+    slug: str
 
 
 def _pick_rep(message: str | None = None) -> None:
@@ -56,8 +64,8 @@ def _pick_rep(message: str | None = None) -> None:
     st.caption("Tip: bookmark your scorecard after choosing, or ask your manager for your link.")
 
 
-def _week_options(anchor: datetime) -> list[str]:
-    this_week = week_of(anchor.date(), settings.week_start)
+def _week_options(run: _Run) -> list[str]:
+    this_week = week_of(run.as_of.date(), run.settings.week_start)
     return [LIVE] + [(this_week.end - timedelta(weeks=i)).isoformat() for i in range(WEEKS_BACK)]
 
 
@@ -69,9 +77,9 @@ def _week_label(value: str) -> str:
     return f"Week of {start:%a %b} {start.day}, {start:%Y}"
 
 
-def _week_selector() -> None:
-    options = _week_options(as_of)
-    current = week_of(as_of.date(), settings.week_start).end.isoformat() if replay else LIVE
+def _week_selector(run: _Run) -> None:
+    options = _week_options(run)
+    current = week_of(run.as_of.date(), run.settings.week_start).end.isoformat() if run.replay else LIVE
 
     def _changed() -> None:
         value = st.session_state.get("week_pick", LIVE)
@@ -90,19 +98,22 @@ def _week_selector() -> None:
     )
 
 
+ONE_THING_HEAD = ":small[:gray[THE ONE THING THIS WEEK]]"
+
+
 def _one_thing(sc: scores.RepScorecard) -> None:
+    # One element in its box: every element costs each open page a message on every update.
     with st.container(border=True, key="one-thing"):
         if sc.one_thing is None:
-            st.caption("THE ONE THING THIS WEEK")
             if sc.working_time.available_hours <= 0:
-                st.subheader("You're off this week — enjoy it.")
+                st.markdown(f"{ONE_THING_HEAD}\n\n### You're off this week — enjoy it.")
             else:
-                st.subheader("No lead goals set yet")
-                st.caption("Ask your manager to set your weekly goals.")
+                st.markdown(
+                    f"{ONE_THING_HEAD}\n\n### No lead goals set yet\n\n:small[:gray[Ask your manager to set your weekly goals.]]"
+                )
             return
-        st.caption("THE ONE THING THIS WEEK")
-        st.subheader(f":material/flag: {sc.one_thing.label}")
-        st.markdown(f"**{ui.escape_md(sc.one_thing.reason)}**")
+        reason = ui.escape_md(sc.one_thing.reason)
+        st.markdown(f"{ONE_THING_HEAD}\n\n### :material/flag: {ui.escape_md(sc.one_thing.label)}\n\n**{reason}**")
 
 
 def _badge_text(m: scores.MetricScore, off_all_period: bool) -> str:
@@ -122,33 +133,36 @@ def _card_head(m: scores.MetricScore, off_all_period: bool) -> str:
     return f"**{ui.escape_md(m.label)}** &nbsp; :{color}-badge[{ui.status_icon(m.status)} {_badge_text(m, off_all_period)}]"
 
 
-def _card(m: scores.MetricScore, off_all_period: bool, sparkline: charts.VegaSpec | None) -> None:
+def _card(run: _Run, m: scores.MetricScore, off_all_period: bool, sparkline: charts.VegaSpec | None) -> None:
     # Every element costs each open page a message on every update: a card keeps to a few.
-    metric = catalog.metrics.get(m.metric)
+    metric = run.catalog.metrics.get(m.metric)
+    currency = run.settings.currency
     key = charts.status_key(m.status)
     with st.container(border=True, key=f"card-{key}-{m.metric}"):
         st.markdown(_card_head(m, off_all_period))
-        value = ui.fmt_value(m.actual, metric, settings.currency) if metric else ui.fmt_number(m.actual, decimals=1)
+        value = ui.fmt_value(m.actual, metric, currency) if metric else ui.fmt_number(m.actual, decimals=1)
         st.metric(m.label, value, label_visibility="collapsed")
-        if m.goal is not None:
-            st.markdown(ui.escape_md(m.summary))
         details = []
         if m.projected is not None and m.goal:
-            shown = ui.fmt_metric(round(m.projected), metric, settings.currency) if metric else ui.fmt_number(m.projected)
+            shown = ui.fmt_metric(round(m.projected), metric, currency) if metric else ui.fmt_number(m.projected)
             details.append(f"on course for {shown}")
         if m.team_median is not None:
-            median = ui.fmt_value(m.team_median, metric, settings.currency) if metric else ui.fmt_number(m.team_median)
+            median = ui.fmt_value(m.team_median, metric, currency) if metric else ui.fmt_number(m.team_median)
             details.append(f"team median {median}")
         if m.streak_weeks >= 2:
             details.append(f"{m.streak_weeks} weeks in a row on goal")
+        # The summary and the small print under it: one element, a line each.
+        lines = [ui.escape_md(m.summary)] if m.goal is not None else []
         if details:
             streak = " :material/local_fire_department:" if m.streak_weeks >= 2 else ""
-            st.caption(ui.escape_md(" · ".join(details)) + streak)
+            lines.append(f":small[:gray[{ui.escape_md(' · '.join(details))}{streak}]]")
+        if lines:
+            st.markdown("  \n".join(lines))
         if sparkline is not None:
             st.vega_lite_chart(sparkline, theme=None, key=f"spark-{m.metric}")
 
 
-def _cards(page: views.RepPage) -> None:
+def _cards(run: _Run, page: views.RepPage) -> None:
     sc = page.scorecard
     lead = [m for m in sc.metrics if m.kind == "lead"]
     lag = [m for m in sc.metrics if m.kind != "lead"]
@@ -160,7 +174,7 @@ def _cards(page: views.RepPage) -> None:
             cols = st.columns(3)
             for col, m in zip(cols, group[start : start + 3], strict=False):
                 with col:
-                    _card(m, sc.working_time.available_hours <= 0, page.sparklines.get(m.metric))
+                    _card(run, m, sc.working_time.available_hours <= 0, page.sparklines.get(m.metric))
 
 
 def _trend(page: views.RepPage) -> None:
@@ -176,29 +190,29 @@ def _trend(page: views.RepPage) -> None:
     st.vega_lite_chart(views.rep_trend(store, sc.rep.slug, sc.as_of, chosen), theme=None)
 
 
-def _ratio_value(value: float | None, fmt: str) -> str:
+def _ratio_value(run: _Run, value: float | None, fmt: str) -> str:
     if value is None:
         return "–"
-    return ui.fmt_money(value, settings.currency) if fmt == "currency" else ui.fmt_pct(value)
+    return ui.fmt_money(value, run.settings.currency) if fmt == "currency" else ui.fmt_pct(value)
 
 
-def _ratios(sc: scores.RepScorecard) -> None:
+def _ratios(run: _Run, sc: scores.RepScorecard) -> None:
     if not sc.ratios:
         return
     st.subheader("Skills: your conversion vs the team")
-    st.caption(f"Over the last {settings.rate_window_weeks} completed weeks. Ratios say more than raw volume.")
+    st.caption(f"Over the last {run.settings.rate_window_weeks} completed weeks. Ratios say more than raw volume.")
     cols = st.columns(min(4, len(sc.ratios)))
     for i, r in enumerate(sc.ratios):
-        with cols[i % len(cols)], st.container(border=True):
-            team = _ratio_value(r.team_value, r.format)
-            delta = None
-            if r.rep_value is not None and r.team_value is not None:
-                gap = r.rep_value - r.team_value
-                vs = ui.fmt_money(gap, settings.currency) if r.format == "currency" else f"{gap * 100:+.0f} pts"
-                delta = f"{vs} vs team ({team})"
-            st.metric(r.label, _ratio_value(r.rep_value, r.format), delta=delta)
-            if delta is None:
-                st.caption(f"Team: {ui.escape_md(team)}")
+        team = _ratio_value(run, r.team_value, r.format)
+        value = _ratio_value(run, r.rep_value, r.format)
+        # The metric draws its own border: no box around it to send.
+        if r.rep_value is not None and r.team_value is not None:
+            gap = r.rep_value - r.team_value
+            vs = ui.fmt_money(gap, run.settings.currency) if r.format == "currency" else f"{gap * 100:+.0f} pts"
+            cols[i % len(cols)].metric(r.label, value, delta=f"{vs} vs team ({team})", border=True)
+        else:
+            # No comparison: the team's figure, in the delta's place and grey.
+            cols[i % len(cols)].metric(r.label, value, delta=f"Team: {team}", delta_color="off", delta_arrow="off", border=True)
 
 
 def _contest_standings(page: views.RepPage) -> None:
@@ -227,10 +241,10 @@ def _commitments(sc: scores.RepScorecard) -> None:
             st.markdown(f"{COMMITMENT_ICONS[c.status]} **{ui.escape_md(c.label)}** · {ui.escape_md(c.text)}")
 
 
-def _copy_link(slug_: str) -> None:
+def _copy_link(run: _Run, slug_: str) -> None:
     with st.expander("Copy my link", icon=":material/link:"):
         st.caption("Bookmark it or pin it on your phone's home screen. It always shows this week, live.")
-        st.code(ui.my_link(store, settings, slug_), language=None)
+        st.code(ui.my_link(store, run.settings, slug_), language=None)
 
 
 def _header(sc: scores.RepScorecard) -> None:
@@ -238,17 +252,26 @@ def _header(sc: scores.RepScorecard) -> None:
     wt = sc.working_time
     gone = "" if wt.fraction is None else f" · {wt.fraction:.0%} of your working week gone"
     when = f"as of {sc.as_of:%a %b} {sc.as_of.day}, {sc.as_of:%H:%M}"
-    st.caption(ui.escape_md(f"{sc.period.label} · {when}{gone}"))
-    if sc.rep.is_demo:
-        st.caption("Demo data")
+    demo = " · Demo data" if sc.rep.is_demo else ""
+    st.caption(ui.escape_md(f"{sc.period.label} · {when}{gone}{demo}"))
 
 
+@st.fragment
 def main() -> None:
+    """The page, as a fragment: after a commit the server redraws just this, not the router and sidebar around it."""
+    settings = ui.cached(store, load_settings)
+    as_of, replay = ui.query_as_of(settings)
+    run = _Run(settings, ui.cached(store, load_catalog), as_of, replay, (st.query_params.get("rep") or "").strip().lower())
+    slug = run.slug
     if slug and not replay:
-        ui.live(store, warm=functools.partial(views.warm_rep_page, store, slug), warm_key=("rep", slug))
+        ui.live(
+            store,
+            warm=functools.partial(views.warm_rep_page, store, slug),
+            warm_key=views.rep_page_key(slug),
+            warm_many=views.RepPagesWarmer(store),
+        )
     else:
         ui.live(store, follows_clock=not replay)
-    st.markdown(CARD_CSS, unsafe_allow_html=True)
     if not ui.rep_link_gate(store, settings, slug):
         return
     if not slug:
@@ -268,18 +291,20 @@ def main() -> None:
     if replay:
         st.caption(":material/history: A past moment: choose “This week (live)” under Week to follow this week live.")
     _one_thing(sc)
-    _cards(page)
+    _cards(run, page)
     _trend(page)
-    _ratios(sc)
+    _ratios(run, sc)
     _contest_standings(page)
     _commitments(sc)
     st.divider()
     left, right = st.columns(2)
     with left:
-        _week_selector()
+        _week_selector(run)
     with right:
-        _copy_link(sc.rep.slug)
+        _copy_link(run, sc.rep.slug)
     ui.freshness_line(store)
 
 
+# Outside the fragment: constant, so a redraw of the page need not send it again.
+st.markdown(CARD_CSS, unsafe_allow_html=True)
 main()

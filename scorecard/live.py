@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from scorecard.store import open_store
+from scorecard.store import Store, open_store
 
 if TYPE_CHECKING:
     from streamlit.runtime.app_session import AppSession
@@ -47,7 +47,7 @@ class Sessions(Protocol):
 
     def is_busy(self, session_id: str) -> bool: ...
 
-    def rerun(self, session_id: str, started: threading.Event) -> None: ...
+    def rerun(self, session_id: str, started: threading.Event, fragment_id: str | None = None) -> None: ...
 
 
 @dataclass
@@ -56,6 +56,8 @@ class _Watch:
     drawn_at: float
     warm: Callable[[], object] | None
     warm_key: Hashable | None
+    warm_many: Callable[[list[Hashable]], object] | None = None
+    fragment_id: str | None = None  # the fragment holding the page's data: rerun just that
 
 
 @dataclass
@@ -82,11 +84,13 @@ class LivePages:
         self._watches: dict[str, _Watch] = {}
         self._in_flight: dict[str, _InFlight] = {}
         self._warmed: set[tuple[int, int, Hashable]] = set()
+        self._warmed_together: tuple[int, int] | None = None  # (version, minute) of the last pass over every page
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.reruns_requested = 0
+        self._open: Store | None = None
 
     # -- what pages call ------------------------------------------------------
     def watch(
@@ -96,10 +100,18 @@ class LivePages:
         *,
         warm: Callable[[], object] | None = None,
         warm_key: Hashable | None = None,
+        warm_many: Callable[[list[Hashable]], object] | None = None,
+        fragment_id: str | None = None,
     ) -> None:
-        """Record that `session_id` is drawing `version` now."""
+        """Record that `session_id` is drawing `version` now.
+
+        `warm_many`, given many pages' `warm_key`s, builds all their views in
+        one pass; pages whose `warm_many` are equal are built together. With a
+        `fragment_id`, the page is brought up to date by rerunning only that
+        fragment (everything the page shows from the data is inside it).
+        """
         with self._lock:
-            self._watches[session_id] = _Watch(version, self.clock(), warm, warm_key)
+            self._watches[session_id] = _Watch(version, self.clock(), warm, warm_key, warm_many, fragment_id)
         self._wake.set()
 
     def forget(self, session_id: str) -> None:
@@ -108,6 +120,8 @@ class LivePages:
 
     def open_pages(self) -> int:
         with self._lock:
+            for sid in [sid for sid in self._watches if not self.sessions.is_open(sid)]:
+                del self._watches[sid]
             return len(self._watches)
 
     # -- the pusher thread ----------------------------------------------------
@@ -134,15 +148,21 @@ class LivePages:
                 log.exception("live pages: a refresh step failed")
                 self._stop.wait(_IDLE_WAIT_S)
 
+    def _store(self) -> Store:
+        """The process's store for our path; kept between ticks (finding it resolves the path on disk)."""
+        store = self._open
+        if store is None or store.closed:
+            store = self._open = open_store(self.store_path)
+        return store
+
     def _current_version(self) -> int:
-        return open_store(self.store_path).data_version()
+        return self._store().data_version()
 
     def _wait_for_work(self, version: int) -> int:
         if self._has_work(version):
             self._stop.wait(_TICK_S)
             return self._current_version()
-        store = open_store(self.store_path)
-        new = store.wait_for_change(version, _IDLE_WAIT_S)
+        new = self._store().wait_for_change(version, _IDLE_WAIT_S)
         self._wake.clear()
         return new
 
@@ -155,6 +175,7 @@ class LivePages:
         """Start reruns for pages behind `version`, up to the in-flight limit."""
         now = self.clock()
         self._reap(now)
+        self._warm_together(version)
         while True:
             with self._lock:
                 if len(self._in_flight) >= self.max_in_flight:
@@ -167,16 +188,22 @@ class LivePages:
                 flight = self._in_flight[ready] = _InFlight(now)
             self._warm(version, watch)
             self.reruns_requested += 1
-            self.sessions.rerun(ready, flight.started)
+            self.sessions.rerun(ready, flight.started, watch.fragment_id)
 
     def _due(self, version: int) -> list[str]:
-        """Pages behind the data; closed pages are dropped. Lock held."""
+        """Pages behind the data; closed ones among them are dropped. Lock held.
+
+        Runs on every tick of a fan-out: the version is compared first, so only
+        pages still behind are looked up in the server.
+        """
         due = []
         for sid, watch in list(self._watches.items()):
-            if not self.sessions.is_open(sid):
-                del self._watches[sid]
-            elif watch.version < version:
+            if watch.version >= version:
+                continue
+            if self.sessions.is_open(sid):
                 due.append(sid)
+            else:
+                del self._watches[sid]
         return due
 
     def _reap(self, now: float) -> None:
@@ -191,6 +218,40 @@ class LivePages:
                         # a page that is not live (or failed early). Stop chasing it.
                         del self._watches[sid]
 
+    def _warm_together(self, version: int) -> None:
+        """Once per version (and minute), build the views of every page behind it in as few passes as possible.
+
+        A page's own view then costs it a lookup. Pages that fall behind later
+        (a run in flight at the commit), and views of a minute the pass did not
+        see, are built one by one in `_warm`.
+        """
+        minute = int(time.time() // 60)
+        if self._warmed_together == (version, minute):
+            return
+        self._warmed_together = (version, minute)
+        with self._lock:
+            due = [self._watches[sid] for sid in self._due(version)]
+        groups: dict[Callable[[list[Hashable]], object], list[Hashable]] = {}
+        for watch in due:
+            if watch.warm_many is None or watch.warm_key is None or (version, minute, watch.warm_key) in self._warmed:
+                continue
+            groups.setdefault(watch.warm_many, []).append(watch.warm_key)
+        for build, keys in groups.items():
+            keys = list(dict.fromkeys(keys))
+            if len(keys) < 2:
+                continue  # one view: the page's own `warm` builds it
+            try:
+                build(keys)
+            except Exception:  # each page's own warm (and run) will try again, and show any error
+                log.debug("live pages: building views together failed", exc_info=True)
+                continue
+            self._remember_warmed([(version, minute, key) for key in keys])
+
+    def _remember_warmed(self, keys: list[tuple[int, int, Hashable]]) -> None:
+        if len(self._warmed) > 100_000:
+            self._warmed.clear()
+        self._warmed.update(keys)
+
     def _warm(self, version: int, watch: _Watch) -> None:
         """Build the page's view for the new version once, before the page is told."""
         if watch.warm is None:
@@ -203,9 +264,7 @@ class LivePages:
         except Exception:  # the page's own run will show the error, with context
             log.debug("live pages: warming a view failed", exc_info=True)
         if watch.warm_key is not None:
-            if len(self._warmed) > 100_000:
-                self._warmed.clear()
-            self._warmed.add(key)
+            self._remember_warmed([key])
 
 
 class StreamlitSessions:
@@ -234,7 +293,8 @@ class StreamlitSessions:
         # replace it, and Streamlit then drops the old run's last messages.
         return session._state == AppSessionState.APP_IS_RUNNING or session._scriptrunner is not None
 
-    def rerun(self, session_id: str, started: threading.Event) -> None:
+    def rerun(self, session_id: str, started: threading.Event, fragment_id: str | None = None) -> None:
+        from streamlit.proto.ClientState_pb2 import ClientState
         from streamlit.runtime import Runtime
 
         session = self._session(session_id)
@@ -245,8 +305,14 @@ class StreamlitSessions:
         def _request() -> None:
             try:
                 # The page's own last client state: its query string, widgets and page,
-                # exactly what its browser would send.
-                session.request_rerun(session._client_state)
+                # exactly what its browser would send; a whole run unless the page
+                # keeps its data in one fragment. (Its last request may have been a
+                # timer's: that fragment is not what needs redrawing.)
+                state = ClientState()
+                state.CopyFrom(session._client_state)
+                state.fragment_id = fragment_id or ""
+                state.is_auto_rerun = False
+                session.request_rerun(state)
             finally:
                 started.set()
 

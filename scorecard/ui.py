@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAuthError
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
 
 from scorecard import auth, charts, links, scores, server_life, viewcache, views
 from scorecard import text as text_
@@ -95,6 +96,7 @@ def live(
     *,
     warm: Callable[[], object] | None = None,
     warm_key: Hashable | None = None,
+    warm_many: Callable[[list[Hashable]], object] | None = None,
     follows_clock: bool = True,
 ) -> int:
     """Keep this page current; returns the data version it draws.
@@ -102,7 +104,13 @@ def live(
     New data: the server reruns the page when a commit lands (see
     `scorecard.live`), so an open page costs nothing while nothing changes.
     `warm` builds what the page shows; after a commit it runs once per
-    `warm_key`, before any page showing it is told.
+    `warm_key`, before any page showing it is told. `warm_many` builds many
+    pages' views in one pass (see `LivePages.watch`).
+
+    Called inside a fragment (`st.fragment`) that holds everything that
+    depends on the data, the page is redrawn by rerunning just that fragment:
+    the router and the sidebar around it are not sent again. Such a page must
+    show its own freshness line (the sidebar's would go stale); see app.py.
 
     The clock: a page that follows it ("this week, live") redraws itself every
     ten minutes, so pace keeps moving through the day. The same slow timer makes
@@ -114,15 +122,31 @@ def live(
     version = target.data_version()
     ctx = get_script_run_ctx()
     if ctx is not None and Runtime.exists():
-        live_pages(target.path.resolve()).watch(ctx.session_id, version, warm=warm, warm_key=warm_key)
+        live_pages(target.path.resolve()).watch(
+            ctx.session_id,
+            version,
+            warm=warm,
+            warm_key=warm_key,
+            warm_many=warm_many,
+            fragment_id=_fragment_id(),
+        )
     _clock_fragment(follows_clock)
     return version
 
 
+def _fragment_id() -> str | None:
+    """The fragment running this code, if any (Streamlit keeps it in its per-thread run state)."""
+    try:
+        return ThreadState.get().fragment_id
+    except RuntimeError:  # outside a script run
+        return None
+
+
 def _redraw_for_the_clock(follows_clock: bool) -> None:
     ctx = get_script_run_ctx()
-    # The body also runs inside every full run, where a rerun would loop: only the timer's own run redraws.
-    if follows_clock and ctx is not None and ctx.fragment_ids_this_run:
+    # The body also runs inside every full run, and inside every redraw of a
+    # fragment holding it, where a rerun would loop: only the timer's own run redraws.
+    if follows_clock and ctx is not None and ctx.fragment_ids_this_run and _fragment_id() in ctx.fragment_ids_this_run:
         st.rerun(scope="app")
 
 

@@ -48,9 +48,13 @@ class ViewCache:
         self._newest: dict[str, int] = {}  # store token -> newest version seen
         self._lock = threading.Lock()
 
+    @staticmethod
+    def _key(token: str, version: int, fn: Callable[..., object], args: tuple[Hashable, ...], kwargs: dict[str, Hashable]) -> Key:
+        return (token, version, fn.__module__, fn.__qualname__, args, tuple(sorted(kwargs.items())))
+
     def get(self, store: Store, fn: Callable[..., T], args: tuple[Hashable, ...], kwargs: dict[str, Hashable]) -> T:
         version = store.data_version()
-        key: Key = (store.token, version, fn.__module__, fn.__qualname__, args, tuple(sorted(kwargs.items())))
+        key = self._key(store.token, version, fn, args, kwargs)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -76,6 +80,21 @@ class ViewCache:
                     self._store(key, store.token, version, pending.value)
             pending.done.set()
         return pending.value  # type: ignore[no-any-return]
+
+    def has(self, store: Store, version: int, fn: Callable[..., object], args: tuple[Hashable, ...]) -> bool:
+        with self._lock:
+            return self._key(store.token, version, fn, args, {}) in self._items
+
+    def put(self, store: Store, version: int, fn: Callable[..., T], args: tuple[Hashable, ...], value: T) -> None:
+        """Keep `value` as what `fn(store, *args)` gives at `version`, computed elsewhere (many at once).
+
+        `version` must be read before the value was computed, as `get` does: a
+        commit landing meanwhile then only makes the value look older than it is.
+        """
+        key = self._key(store.token, version, fn, args, {})
+        with self._lock:
+            if key not in self._items:
+                self._store(key, store.token, version, value)
 
     def _store(self, key: Key, token: str, version: int, value: Any) -> None:
         if version > self._newest.get(token, -1):
@@ -119,6 +138,16 @@ def _release_at_exit() -> None:
 def cached(store: Store, fn: Callable[..., T], *args: Hashable, **kwargs: Hashable) -> T:
     """`fn(store, *args, **kwargs)`, computed once per data version and shared."""
     return _cache.get(store, fn, args, kwargs)
+
+
+def is_cached(store: Store, version: int, fn: Callable[..., object], *args: Hashable) -> bool:
+    """Whether `fn(store, *args)` is kept for `version`."""
+    return _cache.has(store, version, fn, args)
+
+
+def seed(store: Store, version: int, fn: Callable[..., T], args: tuple[Hashable, ...], value: T) -> None:
+    """Keep `value` as `cached(store, fn, *args)` at `version`: for values built many at once (see `ViewCache.put`)."""
+    _cache.put(store, version, fn, args, value)
 
 
 def cache_size() -> int:

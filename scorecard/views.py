@@ -9,6 +9,7 @@ before any page is told (see `scorecard.live`).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,7 +21,7 @@ from scorecard.catalog import load_catalog
 from scorecard.ingest import data_freshness
 from scorecard.settings import TeamSettings, load_settings
 from scorecard.store import Store
-from scorecard.viewcache import cached
+from scorecard.viewcache import cached, is_cached, seed
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,37 @@ def warm_rep_page(store: Store, slug: str) -> None:
     """Build the rep's live page for this minute, if the rep exists."""
     with contextlib.suppress(scores.UnknownRep):
         rep_page(store, slug, now_minute(cached(store, load_settings)))
+
+
+def warm_rep_pages(store: Store, slugs: Sequence[str]) -> None:
+    """Build many reps' live pages for this minute: every scorecard in one pass, then each page from its own.
+
+    After a commit the server builds every open rep page before telling any;
+    one pass over the team costs a fraction of one scorecard per page. The
+    pass's scorecards are the ones `rep_scorecard` gives (`scores.rep_scorecards`).
+    """
+    version = store.data_version()  # before computing: see `viewcache.seed`
+    as_of = now_minute(cached(store, load_settings))
+    wanted = [slug for slug in dict.fromkeys(slugs) if not is_cached(store, version, _build_rep_page, slug, as_of)]
+    for slug, card in scores.rep_scorecards(store, wanted, as_of).items():
+        seed(store, version, scores.rep_scorecard, (slug, as_of), card)
+    for slug in wanted:
+        warm_rep_page(store, slug)
+
+
+@dataclass(frozen=True)
+class RepPagesWarmer:
+    """`warm_rep_pages` for the live-pages pusher: equal for every rep page of one store, so they are built together."""
+
+    store: Store
+
+    def __call__(self, keys: Sequence[Hashable]) -> None:
+        warm_rep_pages(self.store, [str(key[1]) for key in keys if isinstance(key, tuple) and len(key) == 2])
+
+
+def rep_page_key(slug: str) -> tuple[str, str]:
+    """What a rep's live page shows, for the pusher: pages with the same key share one view."""
+    return ("rep", slug)
 
 
 def freshness(store: Store, now_utc: datetime | None = None) -> str:

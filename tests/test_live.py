@@ -17,6 +17,7 @@ class FakeSessions:
         self.open = set(ids)
         self.busy: set[str] = set()
         self.reruns: list[str] = []
+        self.fragments: list[str | None] = []
 
     def is_open(self, session_id: str) -> bool:
         return session_id in self.open
@@ -24,8 +25,9 @@ class FakeSessions:
     def is_busy(self, session_id: str) -> bool:
         return session_id in self.busy
 
-    def rerun(self, session_id: str, started: threading.Event) -> None:
+    def rerun(self, session_id: str, started: threading.Event, fragment_id: str | None = None) -> None:
         self.reruns.append(session_id)
+        self.fragments.append(fragment_id)
         self.busy.add(session_id)
         started.set()
 
@@ -97,9 +99,9 @@ def test_each_view_is_built_once_before_its_pages_are_told(tmp_path: Path) -> No
     events: list[str] = []
     original = sessions.rerun
 
-    def rerun(sid: str, started: threading.Event) -> None:
+    def rerun(sid: str, started: threading.Event, fragment_id: str | None = None) -> None:
         events.append(f"rerun {sid}")
-        original(sid, started)
+        original(sid, started, fragment_id)
 
     sessions.rerun = rerun  # type: ignore[method-assign]
 
@@ -183,3 +185,70 @@ def test_wait_for_change_wakes_on_commit(tmp_path: Path) -> None:
     waiter.join(5)
     assert woke == [seen + 1]
     assert time.monotonic() - started < 1.0
+
+
+class Together:
+    """A `warm_many`: records each pass, equal for every page it serves."""
+
+    def __init__(self, log: list[str], *, fail: bool = False) -> None:
+        self.log = log
+        self.fail = fail
+
+    def __call__(self, keys: list[object]) -> None:
+        self.log.append("together " + ",".join(str(k) for k in keys))
+        if self.fail:
+            raise RuntimeError("boom")
+
+
+def test_views_of_every_page_behind_are_built_in_one_pass_before_any_rerun(tmp_path: Path) -> None:
+    sessions = FakeSessions("a", "b", "c", "d")
+    pages = _pages(tmp_path, sessions, max_in_flight=1)
+    log: list[str] = []
+    original = sessions.rerun
+
+    def rerun(sid: str, started: threading.Event, fragment_id: str | None = None) -> None:
+        log.append(f"rerun {sid}")
+        original(sid, started, fragment_id)
+
+    sessions.rerun = rerun  # type: ignore[method-assign]
+    together = Together(log)
+    for sid, rep in (("a", "ana"), ("b", "bo"), ("c", "ana"), ("d", "cy")):
+        pages.watch(sid, 1, warm=lambda rep=rep: log.append(f"alone {rep}"), warm_key=rep, warm_many=together)
+    for _ in range(6):
+        pages.step(2)
+        for sid in list(sessions.busy):
+            sessions.finish(pages, sid, 2, warm=lambda: log.append("alone again"), warm_key="x", warm_many=together)
+    assert log[0] == "together ana,bo,cy"
+    assert [e for e in log if e.startswith("alone")] == []  # each page's own warm finds its view built
+    assert sorted(e for e in log if e.startswith("rerun")) == ["rerun a", "rerun b", "rerun c", "rerun d"]
+    assert log.count("together ana,bo,cy") == 1
+
+
+def test_a_failed_pass_leaves_each_page_to_build_its_own(tmp_path: Path) -> None:
+    sessions = FakeSessions("a", "b")
+    pages = _pages(tmp_path, sessions, max_in_flight=2)
+    log: list[str] = []
+    broken = Together(log, fail=True)
+    for sid, rep in (("a", "ana"), ("b", "bo")):
+        pages.watch(sid, 1, warm=lambda rep=rep: log.append(f"alone {rep}"), warm_key=rep, warm_many=broken)
+    pages.step(2)
+    assert log == ["together ana,bo", "alone ana", "alone bo"]
+    assert sessions.reruns == ["a", "b"]
+
+
+def test_one_page_builds_its_own_view(tmp_path: Path) -> None:
+    sessions = FakeSessions("a")
+    pages = _pages(tmp_path, sessions)
+    log: list[str] = []
+    pages.watch("a", 1, warm=lambda: log.append("alone"), warm_key="ana", warm_many=Together(log))
+    pages.step(2)
+    assert log == ["alone"]
+
+
+def test_a_page_keeping_its_data_in_a_fragment_is_redrawn_by_that_fragment_alone(tmp_path: Path) -> None:
+    sessions = FakeSessions("a", "b")
+    pages = _pages(tmp_path, sessions, max_in_flight=2)
+    pages.watch("a", 1, fragment_id="body")
+    pages.watch("b", 1)
+    pages.step(2)
+    assert list(zip(sessions.reruns, sessions.fragments, strict=True)) == [("a", "body"), ("b", None)]

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench.live import drop_into_inbox, fanout_csv, meeting_time
 from bench.live_client import SUCCESS, PageClient
@@ -175,3 +176,57 @@ def test_the_inbox_is_read_after_a_restart_with_no_page_open(fresh: tuple[Server
     with Store(server.db) as store:
         added = store.scalar("SELECT rows_added FROM batches WHERE file_name LIKE '%while-down%'")
     assert added == 3
+
+
+class RunsSeen(PageClient):
+    """A tab that also records each run's fragments ([] for a run of the whole page)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.runs: list[list[str]] = []
+
+    def _on_new_session(self, msg: Any) -> None:
+        super()._on_new_session(msg)
+        self.runs.append(list(msg.metadata.run.fragment_ids))
+
+
+def test_new_data_redraws_a_rep_page_by_its_fragment_and_the_clock_redraws_it_whole(
+    fresh: tuple[ServerProcess, Team],
+) -> None:
+    from scorecard.ui import REFRESH_S
+
+    server, team = fresh
+    server.start()
+    rep = team.reps[0]
+
+    async def scenario() -> tuple[RunsSeen, list[list[str]], list[list[str]]]:
+        page = RunsSeen("127.0.0.1", server.port, f"rep={rep.slug}", expect_text=rep.name, track_metric=METRIC)
+        task = asyncio.create_task(_serve(page))
+        assert await _until(lambda: page.events.rendered_at is not None, 60), "the page never rendered"
+        target = (_value(page) or 0.0) + 1
+        seen = len(page.runs)
+        when = meeting_time(datetime.now(ZoneInfo(team.timezone)), team.day_start, team.day_end)
+        drop_into_inbox(server.inbox, "one.monthfirst.csv", fanout_csv([rep], when, "frag"))
+        assert await _until(lambda: _finished_showing(page, target), 60), page.events.metric_values[-3:]
+        await asyncio.sleep(2)
+        after_data = page.runs[seen:]
+        assert page.events.bad_finishes() == [], "a run was cut short"
+        # The clock's ten-minute timer, fired now: the whole page is redrawn, once.
+        clock = [fid for fid, (interval, _task) in page._timers.items() if interval == REFRESH_S]
+        assert len(clock) == 1
+        seen = len(page.runs)
+        await page._send_rerun(clock[0], auto=True)
+        assert await _until(lambda: [] in page.runs[seen:] and _finished_showing(page, target), 60)
+        await asyncio.sleep(3)
+        after_clock = page.runs[seen:]
+        task.cancel()
+        return page, after_data, after_clock
+
+    page, after_data, after_clock = _run(scenario())
+    assert after_data and all(after_data), after_data  # fragment runs only: router and sidebar not sent again
+    assert after_clock.count([]) == 1, after_clock  # one whole run, and no loop of them
+    assert page.events.exceptions == []
+    # The timer's own run ends early for the whole run it asks for; nothing else is cut short.
+    assert page.events.bad_finishes() == [ForwardMsg.FINISHED_EARLY_FOR_RERUN]
+    assert "Data through" in page.text()
+    assert _server_errors(server) == []

@@ -107,3 +107,26 @@ def test_a_reopened_store_never_reuses_the_old_files_entries(tmp_path: Path) -> 
     assert second.data_version() == version
     assert cache.get(second, lambda _s: "new file", (), {}) == "new file"
     second.close()
+
+
+def test_a_value_built_elsewhere_is_served_at_its_version_only(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "db.duckdb")
+    cache = ViewCache()
+    calls: list[int] = []
+
+    def view(_store: Store, n: int) -> str:
+        calls.append(n)
+        return f"computed {n}"
+
+    version = store.data_version()
+    assert not cache.has(store, version, view, (1,))
+    cache.put(store, version, view, (1,), "built with others")
+    assert cache.has(store, version, view, (1,))
+    assert cache.get(store, view, (1,), {}) == "built with others"
+    cache.put(store, version, view, (1,), "built again")  # never replaces what pages may already show
+    assert cache.get(store, view, (1,), {}) == "built with others"
+    assert calls == []
+    _bump(store)
+    assert cache.get(store, view, (1,), {}) == "computed 1"  # a newer version is never answered from an older one
+    cache.put(store, version, view, (2,), "late and old")
+    assert cache.get(store, view, (2,), {}) == "computed 2"

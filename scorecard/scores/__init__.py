@@ -10,7 +10,15 @@ from __future__ import annotations
 from scorecard.scores._reps import Rep, UnknownRep
 from scorecard.scores.export import scorecard_to_json, team_view_to_json
 from scorecard.scores.flash import FlashReport, flash_report
-from scorecard.scores.personal import MetricScore, OneThing, RatioScore, RepScorecard, rep_scorecard, unit_values
+from scorecard.scores.personal import (
+    MetricScore,
+    OneThing,
+    RatioScore,
+    RepScorecard,
+    rep_scorecard,
+    rep_scorecards,
+    unit_values,
+)
 from scorecard.scores.team import RedFlag, TeamMetric, TeamView, team_view
 
 __all__ = [
@@ -27,6 +35,7 @@ __all__ = [
     "flash_report",
     "unit_values",
     "rep_scorecard",
+    "rep_scorecards",
     "scorecard_to_json",
     "team_view",
     "team_view_to_json",

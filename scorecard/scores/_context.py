@@ -35,6 +35,7 @@ class Context:
 
     `memo` holds derived values for this version only; it is read with `.get`
     (never `in` then `[]`) because another thread may evict an entry in between.
+    `setup_memo` holds those built from the setup alone, kept while it does not change.
     """
 
     version: int
@@ -48,25 +49,37 @@ class Context:
     # are once a settings write has committed; reads fall back to days if not).
     weeks_rolled_up: bool
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    # Values built from the setup alone (settings, catalog, reps, goals, PTO):
+    # carried over to the next version when a write leaves all of those exactly
+    # as they were, as an upload of activity does.
+    setup_memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     @property
     def amount_metrics(self) -> list[str]:
         return [m.key for m in self.catalog.metrics.values() if m.measure == "amount"]
 
-    def remember(self, key: tuple[Any, ...], value: T) -> T:
-        """Keep `value` for this data version; the oldest entry goes when the memo is full."""
-        memo = self.memo
+    def remember(self, key: tuple[Any, ...], value: T, *, setup_only: bool = False) -> T:
+        """Keep `value` for this data version; the oldest entry goes when the memo is full.
+
+        `setup_only`: the value was built from the setup alone (see `setup_memo`).
+        """
+        memo = self.setup_memo if setup_only else self.memo
         if len(memo) >= _MEMO_LIMIT:
             with contextlib.suppress(KeyError, StopIteration, RuntimeError):
                 del memo[next(iter(memo))]
         memo[key] = value
         return value
 
-    def memoised(self, key: tuple[Any, ...], build: Callable[[], T]) -> T:
-        """The value kept under `key` for this data version, built (and kept) on first use."""
-        cached: T | None = self.memo.get(key)
+    def memoised(self, key: tuple[Any, ...], build: Callable[[], T], *, setup_only: bool = False) -> T:
+        """The value kept under `key` for this data version, built (and kept) on first use.
+
+        `setup_only` says `build` reads nothing but the setup: settings, catalog,
+        reps, goals and PTO, as held here. Anything read from activity (events,
+        rollups) must not say so: it would outlive the write that changed it.
+        """
+        cached: T | None = (self.setup_memo if setup_only else self.memo).get(key)
         if cached is None:
-            cached = self.remember(key, build())
+            cached = self.remember(key, build(), setup_only=setup_only)
         return cached
 
 
@@ -114,6 +127,22 @@ def context(store: Store) -> Context:
         weeks_rolled_up=store.scalar("SELECT value FROM meta WHERE key = ?", [WEEK_START_KEY])
         == str(settings.week_start),
     )
+    if cached is not None and cached.token == store.token and _same_setup(cached, ctx):
+        # Same frames, so what was built from them is still what they give.
+        ctx.reps, ctx.goal_rows, ctx.pto = cached.reps, cached.goal_rows, cached.pto
+        ctx.setup_memo = cached.setup_memo
     with _contexts_lock:
         _contexts[store] = ctx
     return ctx
+
+
+def _same_setup(old: Context, new: Context) -> bool:
+    """Whether two versions have exactly the same setup: every value a `setup_only` entry may read."""
+    return (
+        old.settings == new.settings
+        and old.catalog == new.catalog
+        and old.weeks_rolled_up == new.weeks_rolled_up
+        and old.reps.equals(new.reps)
+        and old.goal_rows.equals(new.goal_rows)
+        and old.pto.equals(new.pto)
+    )

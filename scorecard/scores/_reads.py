@@ -215,7 +215,7 @@ def _mapping(ctx: Context) -> tuple[pl.DataFrame, list[str]]:
         schema = {"label": pl.String, "connected": pl.Boolean, "metric": pl.String}
         return pl.DataFrame(rows, schema=schema, orient="row"), connects
 
-    return ctx.memoised(("mapping",), build)
+    return ctx.memoised(("mapping",), build, setup_only=True)
 
 
 # -- team totals, first weeks, weeks with data --------------------------------

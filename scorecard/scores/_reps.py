@@ -60,7 +60,7 @@ def reps_by_id(ctx: Context) -> dict[int, Rep]:
         columns = [ctx.reps.get_column(name).to_list() for name in _REP_COLUMNS]
         return {int(values[0]): _rep(values) for values in zip(*columns, strict=True)}
 
-    return ctx.memoised(("reps_by_id",), build)
+    return ctx.memoised(("reps_by_id",), build, setup_only=True)
 
 
 def find_rep(ctx: Context, key: str) -> Rep:
@@ -95,7 +95,7 @@ def _slug_rows(ctx: Context) -> dict[str, int]:
             rows.setdefault(slug, i)
         return rows
 
-    return ctx.memoised(("slug_rows",), build)
+    return ctx.memoised(("slug_rows",), build, setup_only=True)
 
 
 def scope_reps(ctx: Context, scope: Scope) -> pl.DataFrame:
@@ -109,7 +109,7 @@ def scope_reps(ctx: Context, scope: Scope) -> pl.DataFrame:
             cond = cond & (pl.col("team") == scope.team)
         return ctx.reps.filter(cond)
 
-    return ctx.memoised(("scope", scope), build)
+    return ctx.memoised(("scope", scope), build, setup_only=True)
 
 
 def scope_ids(ctx: Context, scope: Scope) -> pl.Series:

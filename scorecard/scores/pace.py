@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
+import numpy as np
 import polars as pl
 
 from scorecard.calendar import Period, WorkingTime, team_working_days, working_time
@@ -239,7 +240,7 @@ def goals_in_force(store: Store, catalog: Catalog, period_end: date) -> pl.DataF
 
 def _scope_goals(ctx: Context, rep_ids: pl.Series, periods: Sequence[Period], scope: Scope) -> pl.DataFrame:
     """`goals_for`, memoised per data version under `scope` (which must identify `rep_ids`)."""
-    return ctx.memoised(("goals", scope, tuple(periods)), lambda: goals_for(ctx, rep_ids, periods))
+    return ctx.memoised(("goals", scope, tuple(periods)), lambda: goals_for(ctx, rep_ids, periods), setup_only=True)
 
 
 def reps_with_goal(ctx: Context, scope: Scope, period: Period) -> set[int]:
@@ -255,7 +256,7 @@ def reps_with_goal(ctx: Context, scope: Scope, period: Period) -> set[int]:
         own = _own_goals(ctx.goal_rows, defaults, ids.filter(with_rows), [period], with_source=False)
         return found | set(own.get_column("rep_id").unique().to_list())
 
-    return ctx.memoised(("reps_with_goal", scope, period), build)
+    return ctx.memoised(("reps_with_goal", scope, period), build, setup_only=True)
 
 
 # -- working time ----------------------------------------------------------------
@@ -273,7 +274,13 @@ def hours_for(ctx: Context, rep_ids: pl.Series, periods: Sequence[Period], as_of
         schema=_HOURS_SCHEMA,
         orient="row",
     )
-    base = pl.DataFrame({"rep_id": rep_ids.cast(pl.Int32)}).join(team, how="cross")
+    # Every rep beside every period, gathered row by row: a cross join with a
+    # one-row frame would broadcast it (see `scored_cells`).
+    ids = rep_ids.cast(pl.Int32)
+    k = team.height
+    base = pl.DataFrame({"rep_id": ids.gather(np.repeat(np.arange(ids.len()), k))}).hstack(
+        team[np.tile(np.arange(k), ids.len())]
+    )
     away = _pto_by_rep(ctx)
     own_rows = [
         (rep_id, p.start, *_hours(working_time(p, as_of, settings, mine)))
@@ -299,7 +306,7 @@ def _pto_by_rep(ctx: Context) -> dict[int, set[date]]:
             away.setdefault(int(rep_id), set()).add(day)
         return away
 
-    return ctx.memoised(("pto_by_rep",), build)
+    return ctx.memoised(("pto_by_rep",), build, setup_only=True)
 
 
 def _hours(wt: WorkingTime) -> tuple[float, float]:
@@ -387,13 +394,17 @@ def scored_cells(
     periods = list(periods)
     goals = _scope_goals(ctx, rep_ids, periods, scope)
     keys = ["rep_id", "period_start", "metric"]
-    joined = (
-        goals.join(got, on=keys, how="full", coalesce=True)
-        .with_columns(actual=pl.col("actual").fill_null(0.0))
-        .join(_scope_hours(ctx, rep_ids, periods, as_of, scope), on=["rep_id", "period_start"], how="inner")
-    )
+    hours = _scope_hours(ctx, rep_ids, periods, as_of, scope)
+    cells = goals.join(got, on=keys, how="full", coalesce=True).with_columns(actual=pl.col("actual").fill_null(0.0))
     standard = working_time(periods[0], as_of, ctx.settings).standard_week_hours
-    return score(joined, ctx.settings, standard)
+    if hours.height == 1:
+        # One rep, one period: an eager join would broadcast the hours' one row,
+        # and Polars divides by a broadcast column as a multiplication by its
+        # inverse, so the last digit would depend on how many reps were scored
+        # together. A lazy join gives every row its own value.
+        joined = cells.lazy().join(hours.lazy(), on=["rep_id", "period_start"], how="inner")
+        return score(joined, ctx.settings, standard).collect()
+    return score(cells.join(hours, on=["rep_id", "period_start"], how="inner"), ctx.settings, standard)
 
 
 def _scope_hours(
@@ -405,7 +416,9 @@ def _scope_hours(
     live = [p for p in periods if p.end >= today]
     parts = []
     if done:
-        parts.append(ctx.memoised(("hours", scope, tuple(done)), lambda: hours_for(ctx, rep_ids, done, as_of)))
+        parts.append(
+            ctx.memoised(("hours", scope, tuple(done)), lambda: hours_for(ctx, rep_ids, done, as_of), setup_only=True)
+        )
     if live:
         parts.append(hours_for(ctx, rep_ids, live, as_of))
     return pl.concat(parts) if len(parts) > 1 else parts[0]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import math
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -16,7 +18,7 @@ from scorecard.catalog import Catalog, Metric
 from scorecard.funnel import funnel_values
 from scorecard.scores._context import Context, context
 from scorecard.scores._reads import team_totals
-from scorecard.scores._reps import Rep, Scope, find_rep
+from scorecard.scores._reps import Rep, Scope, UnknownRep, find_rep
 from scorecard.scores.pace import actuals, last_working_day, pto_in, reps_with_goal, scored_cells
 from scorecard.settings import WEEKDAY_NAMES
 from scorecard.store import Store
@@ -83,67 +85,119 @@ def rep_scorecard(store: Store, rep: str, as_of: datetime, *, period_kind: Perio
     """
     ctx = context(store)
     who = find_rep(ctx, rep)
+    return _scorecards(store, ctx, [who], as_of, period_kind)[who.rep_id]
+
+
+def rep_scorecards(
+    store: Store, reps: Iterable[str], as_of: datetime, *, period_kind: PeriodKind = "week"
+) -> dict[str, RepScorecard]:
+    """Many reps' scorecards in one pass, by the key each was asked for; keys matching no rep are left out.
+
+    Each equals `rep_scorecard` for that rep: both are this one computation,
+    run for one rep or for many (after a commit, every open page's rep at once).
+    """
+    ctx = context(store)
+    found: dict[str, Rep] = {}
+    for key in reps:
+        with contextlib.suppress(UnknownRep):
+            found[key] = find_rep(ctx, key)
+    people = list({who.rep_id: who for who in found.values()}.values())
+    cards = _scorecards(store, ctx, people, as_of, period_kind) if people else {}
+    return {key: cards[who.rep_id] for key, who in found.items()}
+
+
+def _scorecards(
+    store: Store, ctx: Context, people: list[Rep], as_of: datetime, period_kind: PeriodKind
+) -> dict[int, RepScorecard]:
     settings = ctx.settings
     period = period_for(period_kind, as_of.date(), settings)
     weeks = last_weeks(as_of.date(), settings, max(STREAK_WINDOW_WEEKS, settings.rate_window_weeks) + 1)
     window_start = weeks[-1].start - timedelta(weeks=settings.rate_window_weeks)
-    cells = _cells(store, ctx, who, period, weeks, as_of)
-    pto = pto_in(ctx, who.rep_id, period)
-    wt = working_time(period, as_of, settings, pto)
-    peers = _peer_stats(ctx, cells.team_now, who, period)
-    by_cell = {
-        (m, w): (a, g) for w, m, a, g in cells.weeks.select("period_start", "metric", "actual", "goal").iter_rows()
-    }
+    cells = _cells(store, ctx, people, period, weeks, as_of)
     completed = [w.start for w in weeks[:-1]]
     trend_weeks = [w.start for w in weeks[-TREND_WEEKS:]]
-    rows = {r["metric"]: r for r in cells.now.iter_rows(named=True)}
-    totals = team_totals(store, ctx, who.team, window_start, weeks[-1].start)
-    scores = [
-        _metric_score(
-            m,
-            rows[m.key],
-            peers.get(m.key),
-            _streak([by_cell.get((m.key, w)) for w in reversed(completed)]),
-            [float(by_cell.get((m.key, w), (0.0, None))[0]) for w in trend_weeks],
-            wt,
-            period,
+    window = [w.start for w in weeks[:-1] if w.start >= window_start]
+    now_rows: dict[int, dict[str, dict[str, Any]]] = {}
+    for row in cells.now.iter_rows(named=True):
+        now_rows.setdefault(row["rep_id"], {})[row["metric"]] = row
+    by_rep: dict[int, dict[tuple[str, date], tuple[float, float | None]]] = {}
+    for rep_id, w, m, a, g in cells.weeks.select("rep_id", "period_start", "metric", "actual", "goal").iter_rows():
+        by_rep.setdefault(rep_id, {})[(m, w)] = (a, g)
+    trends = _weekly_trends(cells.weeks, trend_weeks[0])
+    values_of: dict[str, dict[str, float]] = {}
+    cards = {}
+    for who in people:
+        pto = pto_in(ctx, who.rep_id, period)
+        wt = working_time(period, as_of, settings, pto)
+        peers = cells.peers[who.rep_id]
+        by_cell = by_rep.get(who.rep_id, {})
+        rows = now_rows[who.rep_id]
+        totals = team_totals(store, ctx, who.team, window_start, weeks[-1].start)
+        scores = [
+            _metric_score(
+                m,
+                rows[m.key],
+                peers.get(m.key),
+                _streak([by_cell.get((m.key, w)) for w in reversed(completed)]),
+                [float(by_cell.get((m.key, w), (0.0, None))[0]) for w in trend_weeks],
+                wt,
+                period,
+            )
+            for m in ctx.catalog.ordered()
+        ]
+        # Summed week by week in date order: a frame's row order is no order to add floats in.
+        rep_totals: dict[str, float] = {}
+        for week in window:
+            for m in ctx.catalog.ordered():
+                cell = by_cell.get((m.key, week))
+                if cell is not None:
+                    rep_totals[m.key] = rep_totals.get(m.key, 0.0) + float(cell[0])
+        values = values_of.get(who.team)
+        if values is None:
+            values = values_of[who.team] = unit_values(ctx.catalog, totals)
+        by_when = _by_when(last_working_day(ctx, period, pto), period)
+        cards[who.rep_id] = RepScorecard(
+            rep=who,
+            as_of=as_of,
+            period=period,
+            working_time=wt,
+            metrics=scores,
+            ratios=_ratios(ctx.catalog, rep_totals, totals),
+            one_thing=_one_thing(ctx, period, by_when, scores, values, wt),
+            weekly_trend=trends.get(who.rep_id, _EMPTY_TREND),
         )
-        for m in ctx.catalog.ordered()
-    ]
-    rep_totals: dict[str, float] = {}
-    for (metric, week), (actual, _goal) in by_cell.items():
-        if window_start <= week < weeks[-1].start:
-            rep_totals[metric] = rep_totals.get(metric, 0.0) + float(actual)
-    values = unit_values(ctx.catalog, totals)
-    return RepScorecard(
-        rep=who,
-        as_of=as_of,
-        period=period,
-        working_time=wt,
-        metrics=scores,
-        ratios=_ratios(ctx.catalog, rep_totals, totals),
-        one_thing=_one_thing(ctx, period, _by_when(last_working_day(ctx, period, pto), period), scores, values, wt),
-        weekly_trend=_weekly_trend(cells.weeks, trend_weeks[0]),
-    )
+    return cards
 
 
 @dataclass(frozen=True)
 class _Cells:
-    weeks: pl.DataFrame  # the rep's scored weeks: the completed ones, then the current one to date
-    now: pl.DataFrame  # the rep's scored period, one row per catalog metric
-    team_now: pl.DataFrame  # rep_id, metric, actual: the team's period to date (the rep's included)
+    weeks: pl.DataFrame  # the reps' scored weeks: the completed ones, then the current one to date
+    now: pl.DataFrame  # the reps' scored period, one row per rep and catalog metric
+    peers: dict[int, dict[str, tuple[float, float]]]  # rep_id -> metric -> (team median, the rep's percentile)
 
 
-def _cells(store: Store, ctx: Context, who: Rep, period: Period, weeks: list[Period], as_of: datetime) -> _Cells:
-    me = pl.Series("rep_id", [who.rep_id], dtype=pl.Int32)
-    mine = Scope(rep_ids=(who.rep_id,))
-    got = actuals(store, ctx, Scope(team=who.team), period.start, period.end, as_of, focus=who.rep_id)
-    # One row per rep and metric: a week has one already, a longer period one per week.
-    if period.kind == "week":
-        team_now = got.drop("week_start")
-    else:
-        team_now = got.group_by("rep_id", "metric").agg(pl.col("actual").sum())
-    own_now = _every_metric(ctx, team_now, who, period)
+def _cells(store: Store, ctx: Context, people: list[Rep], period: Period, weeks: list[Period], as_of: datetime) -> _Cells:
+    ids = sorted(who.rep_id for who in people)
+    me = pl.Series("rep_id", ids, dtype=pl.Int32)
+    mine = Scope(rep_ids=tuple(ids))
+    # Peers are the rep's active teammates: one read per team. An inactive rep is
+    # not in its team's scope and is compared with it alone, as `focus`.
+    groups: dict[tuple[str, int | None], list[Rep]] = {}
+    for who in people:
+        groups.setdefault((who.team, None if who.active else who.rep_id), []).append(who)
+    own: dict[int, dict[str, float]] = {}
+    peers: dict[int, dict[str, tuple[float, float]]] = {}
+    for (team, focus), members in groups.items():
+        got = actuals(store, ctx, Scope(team=team), period.start, period.end, as_of, focus=focus)
+        # One row per rep and metric: a week has one already, a longer period one per week.
+        if period.kind == "week":
+            team_now = got.drop("week_start")
+        else:
+            team_now = got.group_by("rep_id", "metric").agg(pl.col("actual").sum())
+        group_peers, group_own = _peer_stats(ctx, team_now, team, members, period)
+        peers.update(group_peers)
+        own.update(group_own)
+    own_now = _every_metric(ctx, own, ids, period)
     # The completed weeks move with no as_of: their read is memoised (a whole-day moment after them).
     after = datetime.combine(weeks[-1].start, time.min)
     history = actuals(store, ctx, mine, weeks[0].start, weeks[-2].end, after).rename({"week_start": "period_start"})
@@ -157,21 +211,21 @@ def _cells(store: Store, ctx: Context, who: Rep, period: Period, weeks: list[Per
         this_week = actuals(store, ctx, mine, week.start, week.end, as_of).rename({"week_start": "period_start"})
         in_weeks = scored_cells(ctx, pl.concat([history, this_week]), me, weeks, as_of, scope=mine)
         now = scored_cells(ctx, own_now, me, [period], as_of, scope=mine)
-    return _Cells(weeks=in_weeks, now=now, team_now=team_now)
+    return _Cells(weeks=in_weeks, now=now, peers=peers)
 
 
-def _every_metric(ctx: Context, team_now: pl.DataFrame, who: Rep, period: Period) -> pl.DataFrame:
-    """The rep's actuals in the period, a row for every metric (`counted`: any activity recorded)."""
-    # A handful of rows: built from Python values, cheaper than a join.
-    own = dict(team_now.filter(pl.col("rep_id") == who.rep_id).select("metric", "actual").iter_rows())
+def _every_metric(ctx: Context, own: dict[int, dict[str, float]], rep_ids: list[int], period: Period) -> pl.DataFrame:
+    """The reps' actuals in the period, a row for every rep and metric (`counted`: any activity recorded)."""
+    # A few rows per rep: built from Python values, cheaper than a join.
     metrics = list(ctx.catalog.metrics)
+    rows = [(rep_id, metric, own.get(rep_id, {})) for rep_id in rep_ids for metric in metrics]
     return pl.DataFrame(
         {
-            "rep_id": [who.rep_id] * len(metrics),
-            "period_start": [period.start] * len(metrics),
-            "metric": metrics,
-            "actual": [float(own.get(m, 0.0)) for m in metrics],
-            "counted": [m in own for m in metrics],
+            "rep_id": [rep_id for rep_id, _, _ in rows],
+            "period_start": [period.start] * len(rows),
+            "metric": [metric for _, metric, _ in rows],
+            "actual": [float(mine.get(metric, 0.0)) for _, metric, mine in rows],
+            "counted": [metric in mine for _, metric, mine in rows],
         },
         schema={
             "rep_id": pl.Int32,
@@ -186,27 +240,44 @@ def _every_metric(ctx: Context, team_now: pl.DataFrame, who: Rep, period: Period
 # -- pieces ----------------------------------------------------------------
 
 
-def _peer_stats(ctx: Context, now: pl.DataFrame, who: Rep, period: Period) -> dict[str, tuple[float, float]]:
-    """Per metric: (team median, the rep's percentile) among active teammates with a goal or activity.
+def _peer_stats(
+    ctx: Context, now: pl.DataFrame, team: str, members: list[Rep], period: Period
+) -> tuple[dict[int, dict[str, tuple[float, float]]], dict[int, dict[str, float]]]:
+    """Per rep and metric: (team median, the rep's percentile) among active teammates with a goal or activity.
 
     `now` holds one row per rep and metric with activity; teammates without a
-    row count as zero. The percentile is the share of them at or below the rep.
+    row count as zero, and so does the rep. The percentile is the share of
+    them at or below the rep. Also returns the members' own rows of `now`.
     """
-    with_goal = reps_with_goal(ctx, Scope(team=who.team), period)
-    team_size = len(with_goal | set(now.get_column("rep_id").unique().to_list()) | {who.rep_id})
-    mine = dict(now.filter(pl.col("rep_id") == who.rep_id).select("metric", "actual").iter_rows())
-    stats: dict[str, tuple[float, float]] = {}
-    for metric, values in now.group_by("metric").agg(pl.col("actual")).iter_rows():
-        everyone = sorted([0.0] * (team_size - len(values)) + list(values))
-        own = mine.get(metric, 0.0)
-        stats[metric] = (float(statistics.median(everyone)), 100 * bisect.bisect_right(everyone, own) / team_size)
-    return stats
+    with_goal = reps_with_goal(ctx, Scope(team=team), period)
+    present = with_goal | set(now.get_column("rep_id").unique().to_list())
+    by_metric = dict(now.group_by("metric").agg(pl.col("actual").sort()).iter_rows())
+    own: dict[int, dict[str, float]] = {}
+    ids = pl.Series([who.rep_id for who in members], dtype=pl.Int32)
+    for rep_id, metric, actual in now.filter(pl.col("rep_id").is_in(ids.implode())).select("rep_id", "metric", "actual").iter_rows():
+        own.setdefault(rep_id, {})[metric] = actual
+    medians: dict[tuple[str, int], tuple[list[float], float]] = {}
+    stats: dict[int, dict[str, tuple[float, float]]] = {}
+    for who in members:
+        team_size = len(present) + (who.rep_id not in present)
+        mine = own.get(who.rep_id, {})
+        stats[who.rep_id] = {}
+        for metric, values in by_metric.items():
+            known = medians.get((metric, team_size))
+            if known is None:
+                everyone = sorted([0.0] * (team_size - len(values)) + values)
+                known = medians[(metric, team_size)] = (everyone, float(statistics.median(everyone)))
+            everyone, median = known
+            stats[who.rep_id][metric] = (median, 100 * bisect.bisect_right(everyone, mine.get(metric, 0.0)) / team_size)
+    return stats, own
 
 
-def _weekly_trend(mine: pl.DataFrame, first: date) -> pl.DataFrame:
-    return (
-        mine.filter(pl.col("period_start") >= first)
+def _weekly_trends(weeks: pl.DataFrame, first: date) -> dict[int, pl.DataFrame]:
+    """Each rep's weeks from `first` on: week_start, metric, actual, goal, pct_of_goal."""
+    trend = (
+        weeks.filter(pl.col("period_start") >= first)
         .select(
+            "rep_id",
             pl.col("period_start").alias("week_start"),
             "metric",
             "actual",
@@ -215,6 +286,15 @@ def _weekly_trend(mine: pl.DataFrame, first: date) -> pl.DataFrame:
         )
         .sort("week_start", "metric")
     )
+    ids = trend.get_column("rep_id").unique()
+    if ids.len() == 1:  # one rep (a page of its own): its frame as it is
+        return {int(ids[0]): trend.drop("rep_id")}
+    return {int(key[0]): part for key, part in trend.partition_by("rep_id", as_dict=True, include_key=False).items()}
+
+
+_EMPTY_TREND = pl.DataFrame(
+    schema={"week_start": pl.Date, "metric": pl.String, "actual": pl.Float64, "goal": pl.Float64, "pct_of_goal": pl.Float64}
+)
 
 
 def _streak(weeks: list[tuple[float, float | None] | None]) -> int:
