@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 
 from scorecard._schema import MIGRATIONS
-from scorecard.store import Store, open_store, private_files
+from scorecard.store import Store, backend_for, open_store, private_files, sql_literal
 
 BACKUP_DIR_NAME = "backups"
 # Every DuckDB file carries this magic at byte 8 of its header.
@@ -45,6 +45,19 @@ _NOT_OURS = (
     "This DuckDB file is not a Team Scorecard backup: it lacks the scorecard tables "
     "(or it was written by a newer DuckDB than this app can read). Restore a .duckdb file downloaded from Backup."
 )
+
+
+# A lake is many files in two places, written by many processes; its own tools back it up (docs/scale-out.md).
+LAKE_BACKUP = (
+    "This team's data is in a DuckLake shared by several app processes, and backup files and restore cover a "
+    "single database file only. Back a lake up with its catalog database's own backup (pg_dump, or a copy of the "
+    "SQLite catalog file) together with a copy of its data folder; see docs/scale-out.md."
+)
+
+
+def unavailable_reason(store: Store) -> str | None:
+    """Why backup and restore are not offered for `store` (None when they are)."""
+    return LAKE_BACKUP if store.is_lake else None
 
 
 class RestoreRefused(ValueError):
@@ -111,7 +124,8 @@ def _locked_down(fresh: Path, upload: Path) -> duckdb.DuckDBPyConnection:
         con.execute("SET allowed_paths = ?", [[str(upload), str(_wal(upload))]])
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
-        con.execute(f"ATTACH ? AS {UPLOAD} (TYPE duckdb, READ_ONLY)", [str(upload)])
+        # ATTACH takes no parameters; the path is our own temporary file's.
+        con.execute(f"ATTACH {sql_literal(str(upload))} AS {UPLOAD} (TYPE duckdb, READ_ONLY)")
     except duckdb.Error as exc:
         con.close()
         raise RestoreRefused(_NOT_OURS) from exc
@@ -311,6 +325,8 @@ def restore(target: Store | Path | str, uploaded: bytes, *, now_utc: datetime | 
     and writes nothing. The store object stays the same and is reopened on the
     restored file.
     """
+    if backend_for(target.path if isinstance(target, Store) else target).is_lake:
+        raise RestoreRefused(LAKE_BACKUP)
     live = (target.path if isinstance(target, Store) else Path(target)).resolve()
     if not uploaded:
         raise RestoreRefused("The file is empty; choose a .duckdb backup downloaded from this app.")

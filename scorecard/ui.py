@@ -114,7 +114,7 @@ def live(
     version = target.data_version()
     ctx = get_script_run_ctx()
     if ctx is not None and Runtime.exists():
-        live_pages(target.path.resolve()).watch(ctx.session_id, version, warm=warm, warm_key=warm_key)
+        live_pages(target.path).watch(ctx.session_id, version, warm=warm, warm_key=warm_key)
     _clock_fragment(follows_clock)
     return version
 
