@@ -159,10 +159,12 @@ def _refuse_extras(con: duckdb.DuckDBPyConnection, home: str) -> None:
     )
     _refuse_if(_names(con, "SELECT type_name FROM duckdb_types() WHERE database_name = ? AND NOT internal", [UPLOAD]), "custom types")
     _refuse_if(_names(con, "SELECT index_name FROM duckdb_indexes() WHERE database_name = ?", [UPLOAD]), "indexes")
+    # DuckDB 1.5 lists no generated flag per column; the table's definition, which DuckDB
+    # writes itself from its catalog, names every computed column.
     _refuse_if(
         _names(
             con,
-            "SELECT table_name || '.' || column_name FROM duckdb_columns() WHERE database_name = ? AND is_generated",
+            "SELECT 'table ' || table_name FROM duckdb_tables() WHERE database_name = ? AND contains(sql, 'GENERATED ALWAYS AS')",
             [UPLOAD],
         ),
         "computed columns",
@@ -249,14 +251,30 @@ def _sequence_columns(con: duckdb.DuckDBPyConnection, home: str) -> dict[str, tu
     return found
 
 
+def _last_handed_out(start: int | None, last: int | None) -> int:
+    """The last id an uploaded sequence handed out.
+
+    A backup is written by COPY FROM DATABASE, which (DuckDB 1.5) re-creates
+    each sequence starting at its next value and reports that start as its last
+    value although it has handed out nothing. Our own sequences start at 1, so
+    one that starts higher and reports its start has handed out the ids below it.
+    """
+    if last is None:
+        return 0
+    if start is not None and start > 1 and last == start:
+        return int(last) - 1
+    return int(last)
+
+
 def _carry_sequences(con: duckdb.DuckDBPyConnection, home: str) -> None:
     """Move each new sequence past the upload's value and past every id already in its table."""
     columns = _sequence_columns(con, home)
     for (name,) in con.execute("SELECT sequence_name FROM duckdb_sequences() WHERE database_name = ?", [home]).fetchall():
         row = con.execute(
-            "SELECT last_value FROM duckdb_sequences() WHERE database_name = ? AND sequence_name = ?", [UPLOAD, name]
+            "SELECT start_value, last_value FROM duckdb_sequences() WHERE database_name = ? AND sequence_name = ?",
+            [UPLOAD, name],
         ).fetchone()
-        target = int(row[0]) if row and row[0] is not None else 0
+        target = _last_handed_out(row[0], row[1]) if row else 0
         if name in columns:
             table, column = columns[name]
             used = con.execute(f"SELECT max({_quote(column)}) FROM main.{_quote(table)}").fetchone()
