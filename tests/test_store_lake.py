@@ -4,6 +4,7 @@ the schema without constraints, the guarantees kept without them, and versions o
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import threading
 import time
@@ -214,3 +215,23 @@ def test_an_unreachable_postgres_catalog_says_what_to_check(tmp_path: Path, post
 
 def test_fresh_pg_databases_are_separate(postgres: LocalPostgres) -> None:
     assert fresh_pg_database(postgres.dsn) != fresh_pg_database(postgres.dsn)
+
+
+def test_the_command_line_takes_a_lake_spec_for_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from scorecard.cli import main
+    from tests.factories_ingest import GENERIC_HEADER, csv_bytes, generic_rows
+
+    monkeypatch.delenv(DATA_PATH_ENV, raising=False)
+    export = tmp_path / "week.csv"
+    export.write_bytes(csv_bytes(GENERIC_HEADER, generic_rows(12)))
+    spec = _lake(tmp_path, "cli")
+    assert main(["ingest", "--db", spec, str(export)]) == 0
+    assert main(["ingest", "--db", spec, str(export)]) == 0
+    capsys.readouterr()
+    assert main(["batches", "--db", spec, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert sorted((b["rows_added"], b["rows_duplicate"]) for b in listed) == [(0, 12), (12, 0)]
+    assert (tmp_path / "cli.sqlite.files").is_dir()
+    with Store(spec) as lake:
+        assert lake.scalar("SELECT count(*) FROM events") == 12
+        assert lake.scalar("SELECT count(*) FROM batches") == 2
