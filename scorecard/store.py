@@ -477,6 +477,7 @@ class Store:
         self._changed = threading.Condition()
         self._waiting = 0  # threads in wait_for_change; a lake is polled only while there are some
         self._poller: threading.Thread | None = None
+        self._stop_polling = threading.Event()
         self._checked_at = 0.0
         try:
             if not read_only:
@@ -637,8 +638,7 @@ class Store:
 
     def _poll(self) -> None:
         """While anyone waits for a change, notice commits made by other processes."""
-        while True:
-            time.sleep(VERSION_POLL_S)
+        while not self._stop_polling.wait(VERSION_POLL_S):
             with self._changed:
                 if self._closed or self._waiting == 0:
                     self._poller = None
@@ -648,6 +648,7 @@ class Store:
             except Exception:  # a lost catalog connection must not end the polling for good
                 if not self._closed:
                     log.warning("reading the lake's snapshot failed; trying again", exc_info=True)
+        self._poller = None
 
     def _announce(self, version: int) -> None:
         with self._changed:
@@ -803,6 +804,11 @@ class Store:
         # Waiters for a change notice the close within their own timeout; touching
         # the condition here, at interpreter exit, aborted the process.
         self._closed = True
+        poller = self._poller
+        if poller is not None and poller is not threading.current_thread():
+            # A lake's poller may be inside a query: let it finish before the connection goes.
+            self._stop_polling.set()
+            poller.join(5.0)
         self._con.close()
         self._process_lock.close()
 

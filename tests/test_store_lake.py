@@ -167,7 +167,8 @@ def test_event_keys_keep_every_digit_on_a_lake(tmp_path: Path) -> None:
         assert matched == 50
 
 
-def test_a_lake_told_another_data_folder_says_which_one_it_uses(tmp_path: Path) -> None:
+def test_a_lake_told_another_data_folder_says_which_one_it_uses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(DATA_PATH_ENV, raising=False)
     spec = _lake(tmp_path)
     Store(spec).close()
     with pytest.raises(BadDatabaseSpec, match=rf"{re.escape(str(tmp_path))}/lake\.sqlite\.files.*{DATA_PATH_ENV}"):
