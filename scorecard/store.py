@@ -609,6 +609,10 @@ class Store:
             self._refresh_version()
         return self._version
 
+    def writes(self) -> int:
+        """How many writes have been committed, by any process (migrations do not count)."""
+        return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0)
+
     def _read_version(self) -> int:
         if self.backend.is_lake:
             return int(self.scalar(f"SELECT id FROM ducklake_current_snapshot({sql_literal(LAKE_ALIAS)})") or 0)
@@ -685,11 +689,11 @@ class Store:
             cur.begin()
             try:
                 yield cur
-                if not self.backend.is_lake:
-                    cur.execute(
-                        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
-                    )
-                    row = cur.execute("SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_version'").fetchall()[0]
+                # The count of writes, on every backend (`writes()`); on a file it is the data version too.
+                cur.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
+                )
+                row = cur.execute("SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_version'").fetchall()[0]
                 cur.commit()
             except BaseException as exc:
                 with suppress(duckdb.Error):  # a failed commit has rolled back already

@@ -236,3 +236,13 @@ def test_the_command_line_takes_a_lake_spec_for_db(tmp_path: Path, monkeypatch: 
     with Store(spec) as lake:
         assert lake.scalar("SELECT count(*) FROM events") == 12
         assert lake.scalar("SELECT count(*) FROM batches") == 2
+
+
+def test_a_new_lake_is_fresh_until_its_first_write(tmp_path: Path) -> None:
+    """`make run` seeds the demo team into a new database only; a lake's migrations make a snapshot but no write."""
+    from scorecard.setup import is_fresh
+
+    with Store(_lake(tmp_path)) as lake:
+        assert lake.writes() == 0 and is_fresh(lake)
+        add_rep(lake, "Ana")
+        assert lake.writes() == 1 and not is_fresh(lake)
