@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 PORT ?= 8501
 
-.PHONY: run test bench lint setup clean-db scale-demo
+.PHONY: run test test-lake bench lint setup clean-db scale-demo
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -26,8 +26,19 @@ run: $(STAMP)
 scale-demo: $(STAMP)
 	$(PY) -m scorecard.scale_demo --port $(or $(SCALE_PORT),8080)
 
+# The store, import and score tests once more with their stores on a DuckLake (docs/scale-out.md, "Testing on a
+# lake"). Left out: tests that open database files of their own or none, which would only run again unchanged.
+LAKE_TESTS := $(filter-out tests/test_ingest_property%.py tests/test_ingest_kill.py,\
+	$(wildcard tests/test_store.py tests/test_ingest_*.py tests/test_scores_*.py))
+
 test: $(STAMP)
 	$(PY) -m pytest
+	SCORECARD_TEST_BACKEND=ducklake-sqlite $(PY) -m pytest $(LAKE_TESTS)
+
+# Only the lake pass of `make test` (BACKEND=ducklake-postgres runs it on a PostgreSQL catalog).
+BACKEND ?= ducklake-sqlite
+test-lake: $(STAMP)
+	SCORECARD_TEST_BACKEND=$(BACKEND) $(PY) -m pytest $(LAKE_TESTS)
 
 bench: $(STAMP)
 	$(PY) -m bench

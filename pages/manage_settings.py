@@ -146,32 +146,42 @@ with st.form("team_settings"):
 st.divider()
 st.subheader("Backup and restore")
 st.caption("The whole team's state (events, roster, goals, PTO, contests, settings) is one database file.")
-now = datetime.now(UTC)
-st.download_button(
-    "Download a backup",
-    data=lambda: backup.backup_bytes(store),
-    file_name=backup.backup_file_name(now),
-    mime="application/octet-stream",
-    on_click="ignore",
-    key="backup_download",
-)
-uploaded = st.file_uploader("Restore from a backup (.duckdb)", type=["duckdb"], key="restore_file")
-confirm = st.checkbox(
-    "Replace the current database with this backup (the current one is kept in data/backups/)", key="restore_confirm"
-)
-restore_error = st.empty()
-if st.button("Restore", disabled=uploaded is None or not confirm, key="restore_go") and uploaded is not None:
-    try:
-        result = backup.restore(store, uploaded.getvalue(), now_utc=datetime.now(UTC))
-    except backup.RestoreRefused as exc:
-        restore_error.error(ui.escape_md(exc))
-    else:
-        kept = f" The previous database was kept as {result.previous_copy.name}." if result.previous_copy else ""
-        st.session_state[FLASH] = ui.escape_md(
-            f"Restored: {result.reps} reps and {result.events:,} events.{kept}"
-        )
-        st.session_state.pop("restore_confirm", None)
-        st.rerun()
+
+
+def _backup_section() -> None:
+    now = datetime.now(UTC)
+    st.download_button(
+        "Download a backup",
+        data=lambda: backup.backup_bytes(store),
+        file_name=backup.backup_file_name(now),
+        mime="application/octet-stream",
+        on_click="ignore",
+        key="backup_download",
+    )
+    uploaded = st.file_uploader("Restore from a backup (.duckdb)", type=["duckdb"], key="restore_file")
+    confirm = st.checkbox(
+        "Replace the current database with this backup (the current one is kept in data/backups/)", key="restore_confirm"
+    )
+    restore_error = st.empty()
+    if st.button("Restore", disabled=uploaded is None or not confirm, key="restore_go") and uploaded is not None:
+        try:
+            result = backup.restore(store, uploaded.getvalue(), now_utc=datetime.now(UTC))
+        except backup.RestoreRefused as exc:
+            restore_error.error(ui.escape_md(exc))
+        else:
+            kept = f" The previous database was kept as {result.previous_copy.name}." if result.previous_copy else ""
+            st.session_state[FLASH] = ui.escape_md(
+                f"Restored: {result.reps} reps and {result.events:,} events.{kept}"
+            )
+            st.session_state.pop("restore_confirm", None)
+            st.rerun()
+
+
+unavailable = backup.unavailable_reason(store)
+if unavailable:
+    st.info(unavailable)
+else:
+    _backup_section()
 
 
 # -- the HTTP API, CRM webhooks, digests and alerts (docs/api.md, docs/digests.md) -------------------

@@ -6,6 +6,8 @@ them); timestamps of our own bookkeeping (uploaded_at, launched_at …) are UTC.
 
 from __future__ import annotations
 
+import re
+
 # Shipped layouts and the record-id source their uploads used (crm:kind), for the backfill below.
 _LAYOUT_SOURCES = (
     "('salesforce_activity', 'salesforce:activity'), ('salesforce_opportunity', 'salesforce:deal'), "
@@ -321,3 +323,40 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE event_attendees (event_id BIGINT NOT NULL, raw VARCHAR NOT NULL)",
     ],
 ]
+
+# Each sequence and the column it numbers. A DuckLake has no sequences: there
+# `Store.next_ids` continues a counter row instead (docs/scale-out.md).
+SEQUENCES: dict[str, tuple[str, str]] = {
+    "rep_id_seq": ("reps", "rep_id"),
+    "batch_id_seq": ("batches", "batch_id"),
+    "event_id_seq": ("events", "event_id"),
+    "contest_id_seq": ("contests", "contest_id"),
+    "one_on_one_id_seq": ("one_on_ones", "one_on_one_id"),
+    "commitment_id_seq": ("commitments", "commitment_id"),
+    "coaching_session_id_seq": ("coaching_sessions", "session_id"),
+}
+
+# What a DuckLake table cannot declare. The file keeps all of it as a safety net;
+# on a lake the application keeps the same guarantees under the write lock:
+# ids from Store.next_ids, one row per key through store.upsert / insert_missing,
+# unique slugs and event keys by anti-joins inside the writing transaction.
+_LAKE_REWRITES: list[tuple[str, str]] = [
+    (r"\s+PRIMARY KEY\s+DEFAULT\s+nextval\('[A-Za-z_]+'\)", " NOT NULL"),
+    (r",\s*PRIMARY KEY\s*\([^)]*\)", ""),
+    (r"\s+PRIMARY KEY\b", " NOT NULL"),
+    (r"\s+UNIQUE\b", ""),
+    # A lake has no defaults for lists: every insert names its list columns.
+    (r"\s+DEFAULT\s+\[\]", ""),
+    # DuckDB writes 128-bit integers into Parquet as doubles, which loses digits: an event key
+    # (md5_number) is kept as its decimal text instead, which DuckDB compares equal to the number.
+    (r"\bUHUGEINT\b", "VARCHAR"),
+]
+
+
+def for_ducklake(statement: str) -> str | None:
+    """A migration statement as a DuckLake runs it (None: nothing to run there, e.g. a sequence)."""
+    if re.match(r"\s*CREATE SEQUENCE\b", statement):
+        return None
+    for pattern, replacement in _LAKE_REWRITES:
+        statement = re.sub(pattern, replacement, statement)
+    return statement

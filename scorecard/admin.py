@@ -31,7 +31,7 @@ from scorecard.coaching import log as coaching_log
 from scorecard.rollups import mark_touched, refresh_rollups
 from scorecard.roster import match_key
 from scorecard.settings import WEEKDAY_NAMES, InvalidSetting, TeamSettings, load_settings, save_settings
-from scorecard.store import Store
+from scorecard.store import Store, upsert
 
 LabelKind = Literal["activity", "outcome"]
 LABEL_KINDS: tuple[LabelKind, ...] = ("activity", "outcome")
@@ -118,8 +118,8 @@ def validate_rep_edit(store: Store, rep_id: int, edit: RepEdit) -> RepEdit:
         errors["display_name"] = f"keep the name under {MAX_NAME} characters"
     if not _SLUG.match(slug):
         errors["slug"] = "use lower-case letters, digits and single hyphens (for example jane-doe)"
-    elif store.scalar("SELECT count(*) FROM reps WHERE slug = ? AND rep_id <> ?", [slug, rep_id]):
-        errors["slug"] = f"{slug!r} is already another rep's link; pick another"
+    elif store.scalar(_SLUG_IN_USE, [slug, rep_id]):
+        errors["slug"] = _SLUG_TAKEN.format(slug=slug)
     if email is not None:
         if not _EMAIL.match(email):
             errors["email"] = f"{email!r} is not an email address (name@company.com)"
@@ -141,6 +141,10 @@ def validate_rep_edit(store: Store, rep_id: int, edit: RepEdit) -> RepEdit:
     return RepEdit(display_name=name, slug=slug, email=email, team=team, active=bool(edit.active), aliases=aliases)
 
 
+_SLUG_IN_USE = "SELECT count(*) FROM reps WHERE slug = ? AND rep_id <> ?"
+_SLUG_TAKEN = "{slug!r} is already another rep's link; pick another"
+
+
 def update_rep(store: Store, rep_id: int, edit: RepEdit) -> RepEdit:
     """Validate and save a rep's fields; returns what was stored.
 
@@ -155,6 +159,9 @@ def update_rep(store: Store, rep_id: int, edit: RepEdit) -> RepEdit:
     aliases = tuple(a for a in aliases if match_key(a) != match_key(clean.display_name))
     stored = dataclasses.replace(clean, aliases=aliases)
     with store.write() as cur:
+        # Checked again inside the write: another process may have taken the slug since (a lake has no UNIQUE).
+        if cur.execute(_SLUG_IN_USE, [stored.slug, rep_id]).fetchall()[0][0]:
+            raise InvalidInput({"slug": _SLUG_TAKEN.format(slug=stored.slug)})
         cur.execute(
             "UPDATE reps SET display_name = ?, slug = ?, email = ?, team = ?, active = ?, aliases = ? WHERE rep_id = ?",
             [stored.display_name, stored.slug, stored.email, stored.team, stored.active, list(stored.aliases), rep_id],
@@ -401,7 +408,7 @@ def set_label_target(store: Store, kind: str, label: str, target: str | None) ->
         if target is None or target == shipped_target:
             cur.execute("DELETE FROM label_map WHERE kind = ? AND label = ?", [label_kind, key])
         else:
-            cur.execute("INSERT OR REPLACE INTO label_map VALUES (?, ?, ?)", [label_kind, key, target])
+            upsert(cur, "label_map", ("kind", "label"), {"kind": label_kind, "label": key, "target": target})
         after = _with_target(before, label_kind, key, new)
         refresh_rollups(cur, after, touched=False)
         # This transaction's own view, before it commits.

@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 
 from scorecard._schema import MIGRATIONS
-from scorecard.store import Store, open_store, private_files
+from scorecard.store import Store, backend_for, open_store, private_files, sql_literal
 
 BACKUP_DIR_NAME = "backups"
 # Every DuckDB file carries this magic at byte 8 of its header.
@@ -45,6 +45,19 @@ _NOT_OURS = (
     "This DuckDB file is not a Team Scorecard backup: it lacks the scorecard tables "
     "(or it was written by a newer DuckDB than this app can read). Restore a .duckdb file downloaded from Backup."
 )
+
+
+# A lake is many files in two places, written by many processes; its own tools back it up (docs/scale-out.md).
+LAKE_BACKUP = (
+    "This team's data is in a DuckLake shared by several app processes, and backup files and restore cover a "
+    "single database file only. Back a lake up with its catalog database's own backup (pg_dump, or a copy of the "
+    "SQLite catalog file) together with a copy of its data folder; see docs/scale-out.md."
+)
+
+
+def unavailable_reason(store: Store) -> str | None:
+    """Why backup and restore are not offered for `store` (None when they are)."""
+    return LAKE_BACKUP if store.is_lake else None
 
 
 class RestoreRefused(ValueError):
@@ -111,7 +124,8 @@ def _locked_down(fresh: Path, upload: Path) -> duckdb.DuckDBPyConnection:
         con.execute("SET allowed_paths = ?", [[str(upload), str(_wal(upload))]])
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
-        con.execute(f"ATTACH ? AS {UPLOAD} (TYPE duckdb, READ_ONLY)", [str(upload)])
+        # ATTACH takes no parameters; the path is our own temporary file's.
+        con.execute(f"ATTACH {sql_literal(str(upload))} AS {UPLOAD} (TYPE duckdb, READ_ONLY)")
     except duckdb.Error as exc:
         con.close()
         raise RestoreRefused(_NOT_OURS) from exc
@@ -145,10 +159,12 @@ def _refuse_extras(con: duckdb.DuckDBPyConnection, home: str) -> None:
     )
     _refuse_if(_names(con, "SELECT type_name FROM duckdb_types() WHERE database_name = ? AND NOT internal", [UPLOAD]), "custom types")
     _refuse_if(_names(con, "SELECT index_name FROM duckdb_indexes() WHERE database_name = ?", [UPLOAD]), "indexes")
+    # DuckDB 1.5 lists no generated flag per column; the table's definition, which DuckDB
+    # writes itself from its catalog, names every computed column.
     _refuse_if(
         _names(
             con,
-            "SELECT table_name || '.' || column_name FROM duckdb_columns() WHERE database_name = ? AND is_generated",
+            "SELECT 'table ' || table_name FROM duckdb_tables() WHERE database_name = ? AND contains(sql, 'GENERATED ALWAYS AS')",
             [UPLOAD],
         ),
         "computed columns",
@@ -235,14 +251,30 @@ def _sequence_columns(con: duckdb.DuckDBPyConnection, home: str) -> dict[str, tu
     return found
 
 
+def _last_handed_out(start: int | None, last: int | None) -> int:
+    """The last id an uploaded sequence handed out.
+
+    A backup is written by COPY FROM DATABASE, which (DuckDB 1.5) re-creates
+    each sequence starting at its next value and reports that start as its last
+    value although it has handed out nothing. Our own sequences start at 1, so
+    one that starts higher and reports its start has handed out the ids below it.
+    """
+    if last is None:
+        return 0
+    if start is not None and start > 1 and last == start:
+        return int(last) - 1
+    return int(last)
+
+
 def _carry_sequences(con: duckdb.DuckDBPyConnection, home: str) -> None:
     """Move each new sequence past the upload's value and past every id already in its table."""
     columns = _sequence_columns(con, home)
     for (name,) in con.execute("SELECT sequence_name FROM duckdb_sequences() WHERE database_name = ?", [home]).fetchall():
         row = con.execute(
-            "SELECT last_value FROM duckdb_sequences() WHERE database_name = ? AND sequence_name = ?", [UPLOAD, name]
+            "SELECT start_value, last_value FROM duckdb_sequences() WHERE database_name = ? AND sequence_name = ?",
+            [UPLOAD, name],
         ).fetchone()
-        target = int(row[0]) if row and row[0] is not None else 0
+        target = _last_handed_out(row[0], row[1]) if row else 0
         if name in columns:
             table, column = columns[name]
             used = con.execute(f"SELECT max({_quote(column)}) FROM main.{_quote(table)}").fetchone()
@@ -311,6 +343,8 @@ def restore(target: Store | Path | str, uploaded: bytes, *, now_utc: datetime | 
     and writes nothing. The store object stays the same and is reopened on the
     restored file.
     """
+    if backend_for(target.path if isinstance(target, Store) else target).is_lake:
+        raise RestoreRefused(LAKE_BACKUP)
     live = (target.path if isinstance(target, Store) else Path(target)).resolve()
     if not uploaded:
         raise RestoreRefused("The file is empty; choose a .duckdb backup downloaded from this app.")

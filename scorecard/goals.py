@@ -12,11 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-import duckdb
 import polars as pl
 
 from scorecard.catalog import Catalog
-from scorecard.store import Store
+from scorecard.store import Store, insert_missing, upsert
 
 GOAL_SOURCES = ("manual", "import", "derived")
 
@@ -51,25 +50,11 @@ def set_goals(store: Store, catalog: Catalog, changes: Iterable[GoalChange], sou
         orient="row",
     )
     with store.write() as cur:
-        _insert_frame(
-            cur,
-            frame,
-            "INSERT OR REPLACE INTO goals (rep_id, metric, weekly_goal, effective_from, source, set_at) "
-            "SELECT rep_id, metric, weekly_goal, effective_from, ?, current_timestamp::TIMESTAMP FROM _rows",
-            [source],
-        )
+        # One timestamp for the whole change, taken inside the write as the file's default did.
+        now = cur.execute("SELECT current_timestamp::TIMESTAMP").fetchall()[0][0]
+        frame = frame.with_columns(source=pl.lit(source), set_at=pl.lit(now, dtype=pl.Datetime("us")))
+        upsert(cur, "goals", ("rep_id", "metric", "effective_from"), frame)
     return len(rows)
-
-
-def _insert_frame(cur: duckdb.DuckDBPyConnection, frame: pl.DataFrame, sql: str, params: list[object] | None = None) -> None:
-    """Run `sql` reading `frame` as the view `_rows`, inside the caller's transaction."""
-    if frame.is_empty():
-        return
-    cur.register("_rows", frame)
-    try:
-        cur.execute(sql, params)
-    finally:
-        cur.unregister("_rows")
 
 
 def weekly_goals(store: Store, catalog: Catalog, period_end: date) -> pl.DataFrame:
@@ -96,7 +81,7 @@ def add_pto(store: Store, rep_id: int, days: Iterable[date]) -> int:
     rows = sorted(set(days))
     with store.write() as cur:
         for day in rows:
-            cur.execute("INSERT OR IGNORE INTO pto VALUES (?, ?)", [rep_id, day])
+            insert_missing(cur, "pto", ("rep_id", "day"), {"rep_id": rep_id, "day": day})
     return len(rows)
 
 
@@ -119,7 +104,7 @@ def add_pto_rows(store: Store, rows: Iterable[tuple[int, date]]) -> int:
     unique = sorted(set(rows))
     frame = pl.DataFrame(unique, schema={"rep_id": pl.Int32, "day": pl.Date}, orient="row")
     with store.write() as cur:
-        _insert_frame(cur, frame, "INSERT OR IGNORE INTO pto SELECT rep_id, day FROM _rows")
+        insert_missing(cur, "pto", ("rep_id", "day"), frame)
     return len(unique)
 
 
@@ -149,9 +134,7 @@ def set_quotas(store: Store, changes: Iterable[QuotaChange]) -> int:
         orient="row",
     )
     with store.write() as cur:
-        _insert_frame(
-            cur, frame, "INSERT OR REPLACE INTO quotas (rep_id, amount, period, effective_from) SELECT * FROM _rows"
-        )
+        upsert(cur, "quotas", ("rep_id", "effective_from"), frame)
     return len(rows)
 
 

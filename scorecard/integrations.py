@@ -17,7 +17,7 @@ from datetime import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from scorecard.store import Store
+from scorecard.store import Store, upsert
 
 SECURITY = ("starttls", "ssl", "none")
 
@@ -156,5 +156,5 @@ def update_integrations(store: Store, changes: Mapping[str, Any], *, clear: Iter
     with store.write() as cur:
         for name, value in values.items():
             encoded = value.strftime("%H:%M") if isinstance(value, time) else value
-            cur.execute("INSERT OR REPLACE INTO integration_settings VALUES (?, ?)", [name, json.dumps(encoded)])
+            upsert(cur, "integration_settings", ("key",), {"key": name, "value": json.dumps(encoded)})
     return updated

@@ -15,7 +15,7 @@ import secrets
 
 import polars as pl
 
-from scorecard.store import Store
+from scorecard.store import Store, insert_missing, upsert
 
 _KEY = "link_key"
 _VERSION = "link_version:"  # + rep_id
@@ -27,7 +27,7 @@ def _key(store: Store) -> bytes:
     if stored is None:
         with store.write() as cur:
             # Inside the write lock: the first writer's key wins, later ones read it back.
-            cur.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT DO NOTHING", [_KEY, secrets.token_hex(32)])
+            insert_missing(cur, "meta", ("key",), {"key": _KEY, "value": secrets.token_hex(32)})
             stored = cur.execute("SELECT value FROM meta WHERE key = ?", [_KEY]).fetchone()[0]  # type: ignore[index]
     return bytes.fromhex(str(stored))
 
@@ -52,7 +52,7 @@ def rotate(store: Store, rep_id: int) -> str:
     with store.write() as cur:
         row = cur.execute("SELECT value FROM meta WHERE key = ?", [f"{_VERSION}{rep_id}"]).fetchone()
         version = (int(row[0]) if row else 0) + 1
-        cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [f"{_VERSION}{rep_id}", str(version)])
+        upsert(cur, "meta", ("key",), {"key": f"{_VERSION}{rep_id}", "value": str(version)})
     return _sign(key, rep_id, version)
 
 

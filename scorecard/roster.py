@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from scorecard.store import Store
+from scorecard.store import Store, next_ids
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 NAME_MAX = 100  # characters; a longer "name" is a mapped notes column, not a person
@@ -152,12 +152,12 @@ def resolve_or_create(cur: duckdb.DuckDBPyConnection, refs: Sequence[RepRef]) ->
         if found is None:
             display = _display(ref.name or "") or _display(ref.email or "").split("@")[0]
             slug = _unique_slug(slugify(display), slugs)
-            row = cur.execute(
-                "INSERT INTO reps (slug, display_name, email, team) VALUES (?, ?, ?, coalesce(?, 'Sales')) RETURNING rep_id",
-                [slug, display, normalize_name(ref.email) or None, ref.team],
-            ).fetchall()[0]
-            assert row is not None
-            found = int(row[0])
+            found = next_ids(cur, "rep_id_seq")[0]
+            cur.execute(
+                "INSERT INTO reps (rep_id, slug, display_name, email, team, aliases) "
+                "VALUES (?, ?, ?, ?, coalesce(?, 'Sales'), [])",
+                [found, slug, display, normalize_name(ref.email) or None, ref.team],
+            )
             slugs.add(slug)
             created.append(display)
             if email:

@@ -27,7 +27,7 @@ from scorecard import auth, serverfile
 from scorecard.inbox import start_inbox_watcher, stop_inbox_watcher
 from scorecard.live import LivePages, live_pages, stop_live_pages
 from scorecard.notify.scheduler import Scheduler, start_scheduler, stop_scheduler
-from scorecard.store import DEFAULT_DB, default_db_path, open_store
+from scorecard.store import DEFAULT_DB, home_dir, open_store, resolve_location
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +75,14 @@ def inbox_dir() -> Path | None:
 
 
 def data_dir() -> Path:
-    """Where the database lives; the generated passcode file sits beside it."""
-    return default_db_path().resolve().parent
+    """Where the database lives (a lake: beside its catalog, or its shared data folder); the generated passcode sits there."""
+    return home_dir()
 
 
 def start() -> Services:
     """Warm imports, open the store, announce the passcode, watch the inbox, keep pages live, schedule digests."""
     global _started
-    wanted = (default_db_path().resolve(), inbox_dir())
+    wanted = (resolve_location(), inbox_dir())
     with _lock:
         if _started is not None and (_started.store_path, _started.inbox) == wanted:
             return _started

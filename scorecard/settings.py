@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 
 from scorecard.rollups import sync_week_start
-from scorecard.store import Store
+from scorecard.store import Store, upsert
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -132,9 +132,6 @@ def save_settings(store: Store, settings: TeamSettings) -> None:
     settings.validated()
     with store.write() as cur:
         for f in dataclasses.fields(TeamSettings):
-            cur.execute(
-                "INSERT OR REPLACE INTO settings VALUES (?, ?)",
-                [f.name, json.dumps(_encode(getattr(settings, f.name)))],
-            )
+            upsert(cur, "settings", ("key",), {"key": f.name, "value": json.dumps(_encode(getattr(settings, f.name)))})
         # Weekly rollups are cut on the week-start day: re-cut them in this same transaction.
         sync_week_start(cur, settings.week_start)

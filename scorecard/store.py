@@ -1,30 +1,81 @@
 """The query layer: the only module that talks to DuckDB.
 
-One process owns the database file read-write. It holds one connection, runs
-every query on a cursor of its own, pushes every write through one lock inside
-one transaction, and bumps a data version on every committed write so open
-pages can notice new data cheaply.
+Two backends, one code path above them (docs/scale-out.md):
+
+- a DuckDB file, the embedded default: one process owns it read-write;
+- a DuckLake (`ducklake:sqlite:…` or `ducklake:postgres:…`): a catalog database
+  plus Parquet files in a shared folder, which several processes, on one
+  machine or many, read and write with snapshot isolation.
+
+Either way the store holds one connection, runs every query on a cursor of
+its own, pushes every write through one lock inside one transaction, and
+announces a data version on every committed write so open pages can notice
+new data cheaply. On a DuckLake the lock also spans processes (a PostgreSQL
+advisory lock, or a lock file beside a SQLite catalog) and the version is the
+lake's snapshot id, which follows commits made by any process.
+
+A database is named by one string, `SCORECARD_DB` or `--db`: a file path or a
+DuckLake spec. It travels through the code as a `Path` (the command line and
+the older callers hand paths around); `resolve_location` turns either into the
+one canonical name `open_store` keys on.
 """
 
 from __future__ import annotations
 
 import atexit
+import fcntl
+import hashlib
+import importlib.util
+import logging
 import os
+import re
+import shutil
+import sqlite3
+import tempfile
 import threading
+import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import duckdb
 import polars as pl
 
-from scorecard._schema import MIGRATIONS
+from scorecard._schema import MIGRATIONS, SEQUENCES, for_ducklake
+
+log = logging.getLogger(__name__)
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "scorecard.duckdb"
 
 Params = Sequence[Any] | dict[str, Any] | None
+T = TypeVar("T")
+
+# -- where the data lives ----------------------------------------------------
+FILE = "file"
+LAKE_SQLITE = "ducklake-sqlite"
+LAKE_POSTGRES = "ducklake-postgres"
+LAKE_PREFIX = "ducklake:"
+DATA_PATH_ENV = "SCORECARD_DATA_PATH"
+# The name the lake is attached under; every cursor makes it its default database.
+LAKE_ALIAS = "lake"
+_SPEC_HELP = (
+    "Use a file path, `ducklake:sqlite:/path/catalog.sqlite`, or "
+    "`ducklake:postgres:dbname=… host=… port=… user=…` (docs/scale-out.md)."
+)
+
+# How often a waiting page's store asks the lake for its newest snapshot, and how
+# stale `data_version()` may be before a caller's read asks again.
+VERSION_POLL_S = 0.5
+# How long a write waits for another process's write to finish before giving up.
+WRITE_LOCK_WAIT_S = 600.0
+# Commits that lost a race to a program outside the write lock are re-run this often.
+CONFLICT_ATTEMPTS = 3
+# The PostgreSQL advisory lock every Team Scorecard writer of a lake takes: a fixed
+# number that no other program is likely to pick.
+ADVISORY_LOCK_KEY = int.from_bytes(hashlib.sha256(b"team-scorecard write lock").digest()[:8], "big", signed=True)
 
 
 class DatabaseLocked(RuntimeError):
@@ -35,19 +86,128 @@ class NotAScorecardDatabase(ValueError):
     """The file opened is a DuckDB file, or not even that, but not one of ours."""
 
 
+class BadDatabaseSpec(ValueError):
+    """`SCORECARD_DB` / `--db` (or `SCORECARD_DATA_PATH`) does not name a database this app can open."""
+
+
+class ExtensionMissing(RuntimeError):
+    """A DuckDB extension the lake needs is not installed from its wheel."""
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The lake's catalog database cannot be reached."""
+
+
+class DatabaseBusy(RuntimeError):
+    """Another process held the write lock for longer than a write waits."""
+
+
+class WriteConflict(RuntimeError):
+    """A DuckLake commit lost to a concurrent change made outside the write lock; nothing was saved."""
+
+
+class NotOnDuckLake(RuntimeError):
+    """An operation of the single file (copy, swap) was asked of a DuckLake."""
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Which kind of database a store talks to, and where it is."""
+
+    kind: str  # FILE | LAKE_SQLITE | LAKE_POSTGRES
+    spec: str  # the canonical name: an absolute file path, or the DuckLake spec
+    catalog: str = ""  # what DuckLake's ATTACH takes after `ducklake:` (sqlite:/abs/path or postgres:<libpq>)
+    data_path: Path | None = None  # the lake's Parquet folder
+
+    @property
+    def is_lake(self) -> bool:
+        return self.kind != FILE
+
+    @property
+    def home(self) -> Path:
+        """The folder for files that go with the data (the generated passcode, kept backups)."""
+        if self.kind == FILE:
+            return Path(self.spec).parent
+        if self.kind == LAKE_SQLITE:
+            return Path(self.catalog.removeprefix("sqlite:")).parent
+        assert self.data_path is not None
+        return self.data_path
+
+    def describe(self) -> str:
+        """The spec for messages and logs, with any password hidden."""
+        return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", self.spec)
+
+
 def default_db_path() -> Path:
-    """`$SCORECARD_DB` when set, else `data/scorecard.duckdb` beside the code."""
+    """`$SCORECARD_DB` when set (a file path or a DuckLake spec), else `data/scorecard.duckdb` beside the code."""
     env = os.environ.get("SCORECARD_DB")
     return Path(env) if env else DEFAULT_DB
+
+
+def _parse(location: Path | str) -> tuple[str, str, str]:
+    """(kind, canonical spec, catalog) of a database name; raises BadDatabaseSpec."""
+    text = str(location).strip()
+    if not text.startswith(LAKE_PREFIX):
+        absolute = str(Path(text).resolve())
+        return FILE, absolute, ""
+    catalog = text[len(LAKE_PREFIX) :]
+    if catalog.startswith("sqlite:"):
+        file = catalog[len("sqlite:") :].strip()
+        if not file:
+            raise BadDatabaseSpec(f"{text!r} names no catalog file. {_SPEC_HELP}")
+        absolute = str(Path(file).expanduser().resolve())
+        return LAKE_SQLITE, f"{LAKE_PREFIX}sqlite:{absolute}", f"sqlite:{absolute}"
+    if catalog.startswith("postgres:"):
+        conninfo = catalog[len("postgres:") :].strip()
+        if not conninfo:
+            raise BadDatabaseSpec(f"{text!r} names no PostgreSQL database. {_SPEC_HELP}")
+        return LAKE_POSTGRES, f"{LAKE_PREFIX}postgres:{conninfo}", f"postgres:{conninfo}"
+    raise BadDatabaseSpec(
+        f"{text!r} is not a catalog this app can share between processes (only sqlite: and postgres: are). {_SPEC_HELP}"
+    )
+
+
+def resolve_location(location: Path | str | None = None) -> Path:
+    """The canonical name of a database (default: `$SCORECARD_DB`), the key `open_store` uses."""
+    return Path(_parse(location if location is not None else default_db_path())[1])
+
+
+def backend_for(location: Path | str | None = None, data_path: Path | str | None = None) -> Backend:
+    """Where the database named `location` lives; a lake's data folder from `data_path`, else `$SCORECARD_DATA_PATH`.
+
+    A SQLite catalog keeps its files in `<catalog>.files/` beside it unless told
+    otherwise; a PostgreSQL catalog has no "beside", so it needs the folder named.
+    """
+    kind, spec, catalog = _parse(location if location is not None else default_db_path())
+    if kind == FILE:
+        return Backend(kind, spec)
+    given = data_path if data_path is not None else os.environ.get(DATA_PATH_ENV, "").strip()
+    if given:
+        folder = Path(given).expanduser().resolve()
+    elif kind == LAKE_SQLITE:
+        catalog_file = Path(catalog.removeprefix("sqlite:"))
+        folder = catalog_file.with_name(catalog_file.name + ".files")
+    else:
+        raise BadDatabaseSpec(
+            f"{DATA_PATH_ENV} is not set: a lake with a PostgreSQL catalog needs the folder its data files go in, "
+            "one that every app process can read and write (the same shared folder on every machine)."
+        )
+    return Backend(kind, spec, catalog, folder)
+
+
+def home_dir(location: Path | str | None = None) -> Path:
+    """The folder for files that go with the database named `location` (see `Backend.home`)."""
+    return backend_for(location).home
 
 
 def private_files() -> None:
     """Make every file this process creates readable by its owner only.
 
     The database, its write-ahead log (which DuckDB deletes and re-creates at
-    each checkpoint), spill files and backups all hold the team's data, and
-    DuckDB creates them with the process umask: tightening the umask is the
-    only way they are never world-readable, not even for a moment.
+    each checkpoint), spill files, a lake's catalog and data files and backups
+    all hold the team's data, and DuckDB creates them with the process umask:
+    tightening the umask is the only way they are never world-readable, not
+    even for a moment.
     """
     os.umask(os.umask(0o077) | 0o077)
 
@@ -62,44 +222,334 @@ def _owner_only(path: Path) -> None:
             pass
 
 
-class Store:
-    """A DuckDB file with its schema migrated, one connection, and a write lock."""
+def sql_literal(text: str) -> str:
+    """A SQL string literal, for the few statements DuckDB takes no parameters in (LOAD, ATTACH).
 
-    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
-        self.path = Path(path) if path is not None else default_db_path()
+    Only for paths and specs this app chose or was configured with, never for data.
+    """
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# -- DuckDB extensions, from their wheels --------------------------------------
+# The extension name DuckDB derives the entry point from (the file's name) -> the
+# wheel that ships it and the file's name there. The wheels name the PostgreSQL
+# and SQLite builds after their short names, so those are linked under their
+# entry-point names in a private folder before loading.
+_EXTENSION_WHEELS = {
+    "ducklake": ("duckdb_extension_ducklake", "ducklake"),
+    "parquet": ("duckdb_extension_parquet", "parquet"),
+    "sqlite_scanner": ("duckdb_extension_sqlite", "sqlite"),
+    "postgres_scanner": ("duckdb_extension_postgres", "postgres"),
+}
+_CATALOG_EXTENSION = {LAKE_SQLITE: "sqlite_scanner", LAKE_POSTGRES: "postgres_scanner"}
+# Nothing is ever downloaded or loaded behind our back: a missing extension fails at once, by name.
+_NO_AUTOMATIC_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+_links: Path | None = None
+_links_lock = threading.Lock()
+
+
+def extension_file(name: str) -> Path:
+    """The file of extension `name` from its installed wheel, under the name DuckDB loads it by."""
+    package, stem = _EXTENSION_WHEELS[name]
+    dist = package.replace("_", "-")
+    found = importlib.util.find_spec(package)
+    if found is None or not found.submodule_search_locations:
+        raise ExtensionMissing(
+            f"The DuckDB extension {name!r} is not installed: install the {dist}=={duckdb.__version__} wheel "
+            "(`make setup` installs everything in requirements.txt). A DuckLake needs it; nothing is downloaded at run time."
+        )
+    folder = Path(next(iter(found.submodule_search_locations))) / "extensions" / f"v{duckdb.__version__}"
+    built = folder / f"{stem}.duckdb_extension"
+    if not built.is_file():
+        raise ExtensionMissing(
+            f"The installed {dist} has no build for DuckDB {duckdb.__version__} ({built} is missing): "
+            f"install {dist}=={duckdb.__version__} to match duckdb (`make setup` installs the pinned pair)."
+        )
+    if stem == name:
+        return built
+    global _links
+    with _links_lock:
+        if _links is None:
+            _links = Path(tempfile.mkdtemp(prefix="scorecard-extensions-"))
+            atexit.register(shutil.rmtree, _links, True)
+        link = _links / f"{name}.duckdb_extension"
+        if not link.is_symlink():
+            link.symlink_to(built)
+        return link
+
+
+def _load_extensions(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> None:
+    loaded = {str(r[0]) for r in con.execute("SELECT extension_name FROM duckdb_extensions() WHERE loaded").fetchall()}
+    for name in names:
+        if name not in loaded:  # parquet is built into the duckdb wheel on most platforms
+            con.execute(f"LOAD {sql_literal(str(extension_file(name)))}")
+
+
+def _prepare_sqlite_catalog(path: Path) -> None:
+    """Create the catalog file in write-ahead-log mode, so readers in other processes never block a commit."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA journal_mode=WAL")
+    finally:
+        con.close()
+
+
+def _lake_error(backend: Backend, exc: duckdb.Error) -> Exception:
+    """What went wrong opening a lake, said so that the reader knows what to change."""
+    text = str(exc)
+    where = backend.describe()
+    if "does not match existing data path" in text:
+        stored = re.search(r'in the catalog "([^"]*)"', text)
+        return BadDatabaseSpec(
+            f"The lake {where} keeps its data files in {stored.group(1) if stored else 'another folder'}, "
+            f"but this process was told {backend.data_path}: set {DATA_PATH_ENV} to the lake's folder "
+            "(every process of one lake uses the same one)."
+        )
+    if backend.kind == LAKE_POSTGRES and re.search(r"connect|connection|could not translate host", text, re.I):
+        return DatabaseUnavailable(
+            f"Cannot reach the PostgreSQL catalog of {where}: {text.splitlines()[-1] if text else exc!r}. "
+            "Check that PostgreSQL is running and that SCORECARD_DB names its database, host, port and user."
+        )
+    return DatabaseUnavailable(f"Cannot open the lake {where}: {text}")
+
+
+# -- the lock that spans processes ----------------------------------------------
+class _ProcessLock(Protocol):
+    def acquire(self, wait_s: float) -> None: ...
+    def release(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class _NoProcessLock:
+    """A DuckDB file is opened read-write by one process only: the in-process lock suffices."""
+
+    def acquire(self, wait_s: float) -> None:
+        pass
+
+    def release(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _LockFile:
+    """An exclusive `flock` on a file beside a SQLite catalog: one writer at a time on this machine."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self, wait_s: float) -> None:
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + wait_s
+        pause = 0.002
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise DatabaseBusy(_busy_message(wait_s)) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+class _AdvisoryLock:
+    """A session-level PostgreSQL advisory lock on a connection of its own: one writer at a time, on any machine.
+
+    Session level, not transaction level: the lock must outlast DuckLake's own
+    catalog transactions, which run on DuckDB's connections, not this one.
+    """
+
+    def __init__(self, conninfo: str, where: str) -> None:
+        self.conninfo = conninfo
+        self.where = where
+        self._con: Any = None
+
+    def _connect(self, wait_s: float) -> Any:
+        import psycopg  # only a PostgreSQL catalog needs it
+
+        try:
+            con = psycopg.connect(self.conninfo, autocommit=True, application_name="team-scorecard write lock")
+        except psycopg.OperationalError as exc:
+            raise DatabaseUnavailable(
+                f"Cannot reach the PostgreSQL catalog of {self.where} for the write lock: {str(exc).strip()}. "
+                "Check that PostgreSQL is running and that SCORECARD_DB names it."
+            ) from exc
+        con.execute("SELECT set_config('lock_timeout', %s, false)", [f"{int(wait_s * 1000)}ms"])
+        return con
+
+    def acquire(self, wait_s: float) -> None:
+        import psycopg
+
+        for attempt in (1, 2):
+            if self._con is None or self._con.closed:
+                self._con = self._connect(wait_s)
+            try:
+                self._con.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
+                return
+            except psycopg.errors.LockNotAvailable:
+                raise DatabaseBusy(_busy_message(wait_s)) from None
+            except psycopg.OperationalError:
+                # The server restarted or the connection dropped (and its lock with it): connect again once.
+                self._drop()
+                if attempt == 2:
+                    raise
+
+    def release(self) -> None:
+        if self._con is None or self._con.closed:
+            return  # a closed session holds no lock
+        try:
+            self._con.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
+        except Exception:
+            log.warning("releasing the write lock failed; closing its connection releases it", exc_info=True)
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._con is not None:
+            try:
+                self._con.close()
+            finally:
+                self._con = None
+
+    def close(self) -> None:
+        self._drop()
+
+
+def _busy_message(wait_s: float) -> str:
+    return (
+        f"Another Team Scorecard process has been writing for over {wait_s:.0f} s, so this change was not saved. "
+        "Try again in a minute; if it keeps happening, look for a stuck import on the other app servers."
+    )
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower()
+
+
+# -- the store -------------------------------------------------------------------
+class Store:
+    """A database with its schema migrated, one connection, and a write lock."""
+
+    def __init__(
+        self, path: Path | str | None = None, *, read_only: bool = False, data_path: Path | str | None = None
+    ) -> None:
+        self.backend = backend_for(path, data_path)
+        # The canonical name: what `open_store` keys on and what other modules hand back to it.
+        self.path = Path(self.backend.spec)
         self.read_only = read_only
         if not read_only:
             private_files()
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.backend.is_lake:
+                assert self.backend.data_path is not None
+                self.backend.data_path.mkdir(parents=True, exist_ok=True)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
         self._con = self._connect()
         self._write_lock = threading.RLock()
+        self._process_lock = self._new_process_lock()
+        self._lock_depth = 0  # writes nested on one thread take the process lock once
         # Every query holds a slot for as long as its cursor is in use; `quiesced` waits until
         # none is, and new ones wait while the file is closed, so no query meets a closed file.
         self._slots = threading.Condition()
         self._in_use = 0
         self._quiescing = False
         self._closed = False
-        # Identifies the open file in cache keys: a restore swaps in another
+        # Identifies the open history in cache keys: a restore swaps in another
         # history under the same path, so (path, version) alone could collide.
         self.token = uuid.uuid4().hex
         self._changed = threading.Condition()
-        if not read_only:
-            _owner_only(self.path)
-            self._migrate()
-        else:
-            self._check_is_ours()
-        self._version = self._read_version()
+        self._waiting = 0  # threads in wait_for_change; a lake is polled only while there are some
+        self._poller: threading.Thread | None = None
+        self._stop_polling = threading.Event()
+        self._checked_at = 0.0
+        try:
+            if not read_only:
+                if not self.backend.is_lake:
+                    _owner_only(self.path)
+                self._migrate()
+            else:
+                self._check_is_ours()
+            self._version = self._read_version()
+        except BaseException:
+            self.close()
+            raise
+        self._checked_at = time.monotonic()
+
+    @property
+    def is_lake(self) -> bool:
+        return self.backend.is_lake
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
+        if self.backend.is_lake:
+            return self._connect_lake()
         try:
-            return duckdb.connect(str(self.path), read_only=self.read_only)
+            return duckdb.connect(str(self.path), read_only=self.read_only, config=dict(_NO_AUTOMATIC_EXTENSIONS))
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise DatabaseLocked(
                     f"{self.path} is in use by another process (normally the running app). "
-                    "Upload through the app's Upload page, or drop the file into data/inbox/."
+                    "Upload through the app's Upload page, or drop the file into data/inbox/. "
+                    "To run several app processes on one database, use a DuckLake (docs/scale-out.md)."
                 ) from exc
             raise
+
+    def _connect_lake(self) -> duckdb.DuckDBPyConnection:
+        backend = self.backend
+        assert backend.data_path is not None
+        con = duckdb.connect(config=dict(_NO_AUTOMATIC_EXTENSIONS))
+        try:
+            _load_extensions(con, ("parquet", "ducklake", _CATALOG_EXTENSION[backend.kind]))
+            if backend.kind == LAKE_SQLITE:
+                catalog_file = Path(backend.catalog.removeprefix("sqlite:"))
+                if self.read_only and not catalog_file.exists():
+                    raise NotAScorecardDatabase(f"{catalog_file} does not exist: there is no lake to read there")
+                if not self.read_only:
+                    _prepare_sqlite_catalog(catalog_file)
+            # ATTACH takes no parameters: the spec and folder come from our own configuration, quoted as literals.
+            options = [f"DATA_PATH {sql_literal(str(backend.data_path) + os.sep)}"]
+            if self.read_only:
+                options.append("READ_ONLY")
+            con.execute(
+                f"ATTACH {sql_literal(LAKE_PREFIX + backend.catalog)} AS {LAKE_ALIAS} ({', '.join(options)})"
+            )
+        except duckdb.Error as exc:
+            con.close()
+            raise _lake_error(backend, exc) from exc
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    def _new_process_lock(self) -> _ProcessLock:
+        if self.backend.kind == LAKE_SQLITE:
+            return _LockFile(Path(self.backend.catalog.removeprefix("sqlite:") + ".write-lock"))
+        if self.backend.kind == LAKE_POSTGRES:
+            return _AdvisoryLock(self.backend.catalog.removeprefix("postgres:"), self.backend.describe())
+        return _NoProcessLock()
+
+    def _new_cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._con.cursor()
+        if self.backend.is_lake:
+            # The default database is per cursor in DuckDB: every cursor reads and writes the lake unqualified.
+            cur.execute(f"USE {LAKE_ALIAS}")
+        return cur
 
     # -- reading -----------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -110,7 +560,7 @@ class Store:
         with self._slots:
             while self._quiescing:
                 self._slots.wait()
-            return self._con.cursor()
+            return self._new_cursor()
 
     @contextmanager
     def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -118,8 +568,8 @@ class Store:
             while self._quiescing:
                 self._slots.wait()
             self._in_use += 1
-            cur = self._con.cursor()
         try:
+            cur = self._new_cursor()
             with cur:
                 yield cur
         finally:
@@ -145,52 +595,157 @@ class Store:
             result: pl.DataFrame = cur.sql(sql, params=params).pl()
             return result
 
+    # -- the data version ----------------------------------------------------
     def data_version(self) -> int:
-        """The number of writes committed so far.
+        """A number that grows with every committed write.
 
-        This process owns the file read-write, so every commit passes through
-        `write()` and the counter is exact without a query: pages ask for it
-        many times per run, and open pages ask on every change.
+        On a file this process owns it read-write, so every commit passes
+        through `write()` and the counter is exact without a query: pages ask
+        for it many times per run, and open pages ask on every change. On a
+        lake it is the lake's snapshot id, which other processes move too: it
+        is read again when the last reading is older than VERSION_POLL_S.
         """
+        if self.backend.is_lake and not self._closed and time.monotonic() - self._checked_at >= VERSION_POLL_S:
+            self._refresh_version()
         return self._version
 
-    def _read_version(self) -> int:
+    def writes(self) -> int:
+        """How many writes have been committed, by any process (migrations do not count)."""
         return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0)
+
+    def _read_version(self) -> int:
+        if self.backend.is_lake:
+            return int(self.scalar(f"SELECT id FROM ducklake_current_snapshot({sql_literal(LAKE_ALIAS)})") or 0)
+        return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0)
+
+    def _refresh_version(self) -> None:
+        """Read the lake's newest snapshot and announce it when another process moved it on."""
+        self._checked_at = time.monotonic()
+        version = self._read_version()
+        if version > self._version:
+            self._announce(version)
 
     def wait_for_change(self, seen: int, timeout_s: float) -> int:
         """Block until the data version differs from `seen` (or the timeout, or close); returns it."""
         with self._changed:
-            self._changed.wait_for(lambda: self._version != seen or self._closed, timeout_s)
-            return self._version
+            if self.backend.is_lake:
+                self._waiting += 1
+                if self._poller is None:
+                    self._poller = threading.Thread(target=self._poll, name="lake-version", daemon=True)
+                    self._poller.start()
+            try:
+                self._changed.wait_for(lambda: self._version != seen or self._closed, timeout_s)
+                return self._version
+            finally:
+                if self.backend.is_lake:
+                    self._waiting -= 1
+
+    def _poll(self) -> None:
+        """While anyone waits for a change, notice commits made by other processes."""
+        while not self._stop_polling.wait(VERSION_POLL_S):
+            with self._changed:
+                if self._closed or self._waiting == 0:
+                    self._poller = None
+                    return
+            try:
+                self._refresh_version()
+            except Exception:  # a lost catalog connection must not end the polling for good
+                if not self._closed:
+                    log.warning("reading the lake's snapshot failed; trying again", exc_info=True)
+        self._poller = None
+
+    def _announce(self, version: int) -> None:
+        with self._changed:
+            self._version = max(self._version, version) if self.backend.is_lake else version
+            self._changed.notify_all()
 
     # -- writing -----------------------------------------------------------
     @contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One transaction under the process-wide write lock.
+    def _one_writer(self) -> Iterator[None]:
+        """The in-process lock, then (once per thread) the lock shared with every other process."""
+        with self._write_lock:
+            if self._lock_depth == 0:
+                self._process_lock.acquire(WRITE_LOCK_WAIT_S)
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+                if self._lock_depth == 0:
+                    self._process_lock.release()
 
-        Commits and bumps the data version when the block exits normally;
-        rolls back and re-raises otherwise, so a failed write leaves nothing.
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction under the write lock, which on a lake every process shares.
+
+        Commits and announces the new data version when the block exits
+        normally; rolls back and re-raises otherwise, so a failed write leaves
+        nothing. The transaction starts after the lock is held, so it sees
+        every commit of every earlier writer (docs/scale-out.md).
         """
         if self.read_only:
-            raise PermissionError(f"{self.path} is open read-only")
-        with self._write_lock, self._cursor() as cur:
+            raise PermissionError(f"{self.backend.describe()} is open read-only")
+        with self._one_writer(), self._cursor() as cur:
             cur.begin()
             try:
                 yield cur
+                # The count of writes, on every backend (`writes()`); on a file it is the data version too.
                 cur.execute(
                     "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
                 )
                 row = cur.execute("SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_version'").fetchall()[0]
                 cur.commit()
-            except BaseException:
-                cur.rollback()
+            except BaseException as exc:
+                with suppress(duckdb.Error):  # a failed commit has rolled back already
+                    cur.rollback()
+                if _is_conflict(exc):
+                    raise WriteConflict(
+                        "Another program changed the lake at the same moment, so nothing was saved: try again. "
+                        "(Team Scorecard's own processes take turns; only a program outside the app can cause this.)"
+                    ) from exc
                 raise
-            self._announce(int(row[0]) if row else self._version + 1)
+            if self.backend.is_lake:
+                # Still under the lock: the newest snapshot is this commit's.
+                self._checked_at = time.monotonic()
+                self._announce(self._read_version())
+            else:
+                self._announce(int(row[0]) if row else self._version + 1)
 
-    def _announce(self, version: int) -> None:
-        with self._changed:
-            self._version = version
-            self._changed.notify_all()
+    def retrying(self, work: Callable[[duckdb.DuckDBPyConnection], T], attempts: int = CONFLICT_ATTEMPTS) -> T:
+        """Run `work(cur)` in one write, again (up to `attempts` in all) when its commit lost a conflict."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.write() as cur:
+                    return work(cur)
+            except WriteConflict:
+                if attempt == attempts:
+                    raise
+                time.sleep(0.05 * attempt)
+        raise AssertionError("unreachable")
+
+    def maintenance(self) -> None:
+        """Tidy the storage under the write lock: a checkpoint of the file, or the lake's compaction and cleanup."""
+        if self.read_only:
+            raise PermissionError(f"{self.backend.describe()} is open read-only")
+        if not self.backend.is_lake:
+            with self._one_writer(), self._cursor() as cur:
+                cur.execute("CHECKPOINT")
+            return
+
+        # A lake's CHECKPOINT merges small files, flushes inlined rows and deletes files no snapshot needs.
+        def checkpoint(cur: duckdb.DuckDBPyConnection) -> None:
+            cur.execute(f"CHECKPOINT {LAKE_ALIAS}")
+
+        with self._one_writer(), self._cursor() as cur:
+            for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+                try:
+                    checkpoint(cur)
+                    break
+                except duckdb.TransactionException as exc:
+                    if not _is_conflict(exc) or attempt == CONFLICT_ATTEMPTS:
+                        raise
+                    time.sleep(0.05 * attempt)
+        self._refresh_version()
 
     def copy_to(self, target: Path) -> None:
         """Copy the whole database into a new file at `target`, as one consistent snapshot.
@@ -199,16 +754,24 @@ class Store:
         consistent while the app keeps writing; copying the live file's bytes
         would miss commits still in the write-ahead log.
         """
+        self._file_only("copying the database to one file")
         source = str(self.scalar("SELECT current_database()"))
         # A fresh alias, so concurrent copies never collide.
         alias = f"scorecard_copy_{uuid.uuid4().hex}"
         with self._cursor() as cur:
-            cur.execute(f"ATTACH ? AS {alias}", [str(target)])
+            cur.execute(f"ATTACH {sql_literal(str(target))} AS {alias}")
             try:
                 cur.execute(f"COPY FROM DATABASE {_quote_identifier(source)} TO {alias}")
             finally:
                 # Detaching checkpoints the copy, so the single file is complete.
                 cur.execute(f"DETACH {alias}")
+
+    def _file_only(self, what: str) -> None:
+        if self.backend.is_lake:
+            raise NotOnDuckLake(
+                f"{what[0].upper()}{what[1:]} works on a database file only, and {self.backend.describe()} is a DuckLake: "
+                "back a lake up with its catalog database's own backup plus a copy of its data folder (docs/scale-out.md)."
+            )
 
     @contextmanager
     def quiesced(self) -> Iterator[Path]:
@@ -221,6 +784,7 @@ class Store:
         """
         if self.read_only:
             raise PermissionError(f"{self.path} is open read-only")
+        self._file_only("replacing the database")
         with self._write_lock:
             with self._slots:
                 self._quiescing = True
@@ -244,7 +808,13 @@ class Store:
         # Waiters for a change notice the close within their own timeout; touching
         # the condition here, at interpreter exit, aborted the process.
         self._closed = True
+        poller = self._poller
+        if poller is not None and poller is not threading.current_thread():
+            # A lake's poller may be inside a query: let it finish before the connection goes.
+            self._stop_polling.set()
+            poller.join(5.0)
         self._con.close()
+        self._process_lock.close()
 
     @property
     def closed(self) -> bool:
@@ -264,32 +834,143 @@ class Store:
         try:
             self.schema_version()
         except duckdb.Error as exc:
-            raise NotAScorecardDatabase(f"{self.path} is not a Team Scorecard database") from exc
+            raise NotAScorecardDatabase(f"{self.backend.describe()} is not a Team Scorecard database") from exc
 
     def _migrate(self) -> None:
-        """Apply forward-only migrations; each one in its own transaction."""
-        with self._write_lock, self._cursor() as cur:
-            cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TIMESTAMP)")
-            current = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
-            done = int(current[0]) if current else 0
-            for version, statements in enumerate(MIGRATIONS, start=1):
-                if version <= done:
-                    continue
+        """Apply forward-only migrations; each one in its own transaction.
+
+        On a lake the DDL is translated (no keys, uniques or sequences there,
+        `_schema.for_ducklake`), and the shared write lock makes the first of
+        several starting processes migrate while the others wait and then find it done.
+        """
+        lake = self.backend.is_lake
+        with self._one_writer(), self._cursor() as cur:
+            if lake:
+                # A lake commit costs a catalog round trip and a snapshot: every pending migration goes in one.
                 cur.begin()
-                try:
+            try:
+                cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TIMESTAMP)")
+                current = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+                done = int(current[0]) if current else 0
+                for version, statements in enumerate(MIGRATIONS, start=1):
+                    if version <= done:
+                        continue
+                    if not lake:
+                        cur.begin()
                     for statement in statements:
-                        cur.execute(statement)
-                    cur.execute(
-                        "INSERT INTO schema_version VALUES (?, current_timestamp::TIMESTAMP)", [version]
-                    )
+                        sql = for_ducklake(statement) if lake else statement
+                        if sql is not None:
+                            cur.execute(sql)
+                    cur.execute("INSERT INTO schema_version VALUES (?, current_timestamp::TIMESTAMP)", [version])
+                    if not lake:
+                        cur.commit()
+                if lake:
                     cur.commit()
-                except BaseException:
+            except BaseException:
+                with suppress(duckdb.Error):
                     cur.rollback()
-                    raise
+                raise
 
 
-def _quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+# -- writes that hold on every backend -------------------------------------------
+Row = Mapping[str, Any]
+
+
+def _key_match(table: str, alias: str, key: Sequence[str]) -> str:
+    return " AND ".join(f"{table}.{_quote_identifier(k)} = {alias}.{_quote_identifier(k)}" for k in key)
+
+
+def next_ids(cur: duckdb.DuckDBPyConnection, sequence: str, n: int = 1) -> list[int]:
+    """`n` new ids of `sequence` (a name in _schema.SEQUENCES), inside the caller's write.
+
+    A file draws them from its sequence. A lake has none: its ids continue
+    from a counter row in `meta` (or past the highest id stored, whichever is
+    larger), written in the same transaction, which the write lock makes the
+    only one allocating. Which applies is read from the database itself, so
+    callers that hold only a cursor need not know the backend.
+    """
+    table, column = SEQUENCES[sequence]
+    if n <= 0:
+        return []
+    has_sequence = cur.execute(
+        "SELECT count(*) FROM duckdb_sequences() WHERE sequence_name = ? AND database_name = current_database()",
+        [sequence],
+    ).fetchall()[0][0]
+    if has_sequence:
+        rows = cur.execute("SELECT nextval(?) AS id FROM range(?) ORDER BY id", [sequence, n]).fetchall()
+        return [int(r[0]) for r in rows]
+    counter = f"next_id:{sequence}"
+    high = int(
+        cur.execute(
+            f"SELECT greatest((SELECT coalesce(max({_quote_identifier(column)}), 0) FROM {_quote_identifier(table)}), "
+            "(SELECT coalesce(max(CAST(value AS BIGINT)), 0) FROM meta WHERE key = ?))",
+            [counter],
+        ).fetchall()[0][0]
+    )
+    upsert(cur, "meta", ("key",), {"key": counter, "value": str(high + n)})
+    return list(range(high + 1, high + n + 1))
+
+
+def upsert(cur: duckdb.DuckDBPyConnection, table: str, key: Sequence[str], rows: Row | pl.DataFrame) -> None:
+    """Insert `rows`, replacing stored rows with the same `key`, inside the caller's write.
+
+    The file's INSERT OR REPLACE needs a primary key, which a lake has not:
+    deleting by key then inserting, under the write lock and in one
+    transaction, keeps one row per key on both. `rows` is one row as a
+    mapping, or a frame whose columns are the table's (rows unique by key).
+    """
+    name = _quote_identifier(table)
+    if isinstance(rows, Mapping):
+        cur.execute(f"DELETE FROM {name} WHERE " + " AND ".join(f"{_quote_identifier(k)} = ?" for k in key), [rows[k] for k in key])
+        _insert_row(cur, name, rows)
+        return
+    if rows.is_empty():
+        return
+    with _registered(cur, rows) as view:
+        cur.execute(f"DELETE FROM {name} WHERE EXISTS (SELECT 1 FROM {view} r WHERE {_key_match(name, 'r', key)})")
+        columns = ", ".join(_quote_identifier(c) for c in rows.columns)
+        cur.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {view}")
+
+
+def insert_missing(cur: duckdb.DuckDBPyConnection, table: str, key: Sequence[str], rows: Row | pl.DataFrame) -> int:
+    """Insert those of `rows` whose `key` is not stored yet (the file's INSERT OR IGNORE); returns how many.
+
+    An anti-join under the write lock, so it holds without a unique constraint.
+    """
+    name = _quote_identifier(table)
+    if isinstance(rows, Mapping):
+        found = cur.execute(
+            f"SELECT count(*) FROM {name} WHERE " + " AND ".join(f"{_quote_identifier(k)} = ?" for k in key),
+            [rows[k] for k in key],
+        ).fetchall()[0][0]
+        if found:
+            return 0
+        _insert_row(cur, name, rows)
+        return 1
+    if rows.is_empty():
+        return 0
+    with _registered(cur, rows) as view:
+        columns = ", ".join(_quote_identifier(c) for c in rows.columns)
+        missing = f"SELECT {columns} FROM {view} r WHERE NOT EXISTS (SELECT 1 FROM {name} WHERE {_key_match(name, 'r', key)})"
+        added = int(cur.execute(f"SELECT count(*) FROM ({missing})").fetchall()[0][0])
+        if added:
+            cur.execute(f"INSERT INTO {name} ({columns}) {missing}")
+        return added
+
+
+def _insert_row(cur: duckdb.DuckDBPyConnection, name: str, row: Row) -> None:
+    columns = ", ".join(_quote_identifier(c) for c in row)
+    cur.execute(f"INSERT INTO {name} ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+
+
+@contextmanager
+def _registered(cur: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> Iterator[str]:
+    view = f"_rows_{uuid.uuid4().hex[:12]}"
+    cur.register(view, frame)
+    try:
+        yield view
+    finally:
+        cur.unregister(view)
 
 
 def is_scorecard_database(path: Path | str) -> bool:
@@ -322,8 +1003,8 @@ def close_all_stores() -> None:
 
 
 def open_store(path: Path | str | None = None) -> Store:
-    """The process-wide store for `path`: one connection per file per process."""
-    resolved = (Path(path) if path is not None else default_db_path()).resolve()
+    """The process-wide store for a database (a file or a lake): one connection per database per process."""
+    resolved = resolve_location(path)
     with _stores_lock:
         store = _stores.get(resolved)
         if store is None:
@@ -334,7 +1015,7 @@ def open_store(path: Path | str | None = None) -> Store:
 
 def forget_store(path: Path | str) -> None:
     """Close and drop the process-wide store for `path` (used by restore and tests)."""
-    resolved = Path(path).resolve()
+    resolved = resolve_location(path)
     with _stores_lock:
         store = _stores.pop(resolved, None)
     if store is not None:

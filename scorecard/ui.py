@@ -122,7 +122,7 @@ def live(
     version = target.data_version()
     ctx = get_script_run_ctx()
     if ctx is not None and Runtime.exists():
-        live_pages(target.path.resolve()).watch(
+        live_pages(target.path).watch(
             ctx.session_id,
             version,
             warm=warm,

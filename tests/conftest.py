@@ -9,12 +9,20 @@ import pytest
 
 from scorecard.localpg import LocalPostgres
 from scorecard.store import Store, close_all_stores
-from tests.factories import new_store
+from tests.factories import TEST_PG_DSN, current_backend, database_location, new_store
 
 
 @pytest.fixture(autouse=True)
-def _isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SCORECARD_DB", str(tmp_path / "scorecard.duckdb"))
+def _isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[None]:
+    # A run on a lake ($SCORECARD_TEST_BACKEND) puts the default database there too.
+    if current_backend() == "ducklake-postgres":
+        monkeypatch.setenv(TEST_PG_DSN, request.getfixturevalue("postgres").dsn)
+    location, data_path = database_location(tmp_path)
+    monkeypatch.setenv("SCORECARD_DB", location)
+    if data_path is not None:
+        monkeypatch.setenv("SCORECARD_DATA_PATH", str(data_path))
+    else:
+        monkeypatch.delenv("SCORECARD_DATA_PATH", raising=False)
     monkeypatch.setenv("SCORECARD_MANAGER_PASSCODE", "test-passcode")
     yield
     # Pages open process-wide stores; close them so no test inherits another's files.

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterable
+import os
+import uuid
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from psycopg import sql
+
 from scorecard.catalog import load_catalog, normalize_label
 from scorecard.rollups import mark_touched, refresh_rollups
-from scorecard.store import Store
+from scorecard.store import Store, next_ids
 
 # A raw (type, outcome) an export would carry for one unit of each metric.
 RAW_FOR_METRIC: dict[str, tuple[str, str]] = {
@@ -30,19 +34,75 @@ RAW_FOR_METRIC: dict[str, tuple[str, str]] = {
 _counter = itertools.count(1)
 
 
+# Which backend `new_store` (and so the `store` fixture) opens: file (the default),
+# ducklake-sqlite or ducklake-postgres (docs/scale-out.md, "Testing on a lake").
+TEST_BACKEND = "SCORECARD_TEST_BACKEND"
+BACKENDS = ("file", "ducklake-sqlite", "ducklake-postgres")
+# The session's PostgreSQL server, for ducklake-postgres (set by tests/conftest.py from the `postgres` fixture).
+TEST_PG_DSN = "SCORECARD_TEST_PG_DSN"
+
+
+def current_backend() -> str:
+    backend = os.environ.get(TEST_BACKEND, "").strip() or "file"
+    if backend not in BACKENDS:
+        raise ValueError(f"{TEST_BACKEND}={backend!r}: use one of {', '.join(BACKENDS)}")
+    return backend
+
+
+def fresh_pg_database(dsn: str) -> str:
+    """A new, empty database on the server of `dsn`; returns a libpq string naming it."""
+    import psycopg
+
+    name = f"lake_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(dsn, autocommit=True) as con:
+        con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{dsn} dbname={name}"
+
+
+def database_location(
+    tmp_path: Path, name: str = "scorecard.duckdb", backend: str | None = None, pg_dsn: str | None = None
+) -> tuple[str, Path | None]:
+    """(what SCORECARD_DB would say, what SCORECARD_DATA_PATH must say or None) for a new database in `tmp_path`.
+
+    A SQLite catalog keeps its files beside it. PostgreSQL catalogs of one test share
+    `tmp_path/lake-data` (each lake's files have names of their own), so a command
+    given only the spec finds the folder in the environment, as an app server would.
+    """
+    backend = backend or current_backend()
+    if backend == "file":
+        return str(tmp_path / name), None
+    if backend == "ducklake-sqlite":
+        return f"ducklake:sqlite:{tmp_path / Path(name).stem}.sqlite", None
+    dsn = pg_dsn or os.environ.get(TEST_PG_DSN)
+    if not dsn:
+        raise RuntimeError(f"{TEST_BACKEND}=ducklake-postgres needs the `postgres` fixture (tests/conftest.py sets {TEST_PG_DSN})")
+    return f"ducklake:postgres:{fresh_pg_database(dsn)}", tmp_path / "lake-data"
+
+
 def new_store(tmp_path: Path, name: str = "scorecard.duckdb") -> Store:
-    return Store(tmp_path / name)
+    """A new, migrated store on the backend the test run asks for ($SCORECARD_TEST_BACKEND)."""
+    location, data_path = database_location(tmp_path, name)
+    return Store(location, data_path=data_path)
 
 
-def add_rep(store: Store, name: str, *, team: str = "Sales", email: str | None = None, slug: str | None = None) -> int:
+def add_rep(
+    store: Store,
+    name: str,
+    *,
+    team: str = "Sales",
+    email: str | None = None,
+    slug: str | None = None,
+    aliases: Sequence[str] = (),
+    active: bool = True,
+) -> int:
     slug = slug or name.lower().replace(" ", "-")
     with store.write() as cur:
-        row = cur.execute(
-            "INSERT INTO reps (slug, display_name, email, team) VALUES (?, ?, ?, ?) RETURNING rep_id",
-            [slug, name, email, team],
-        ).fetchone()
-    assert row is not None
-    return int(row[0])
+        rep_id = next_ids(cur, "rep_id_seq")[0]
+        cur.execute(
+            "INSERT INTO reps (rep_id, slug, display_name, email, team, aliases, active) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [rep_id, slug, name, email, team, list(aliases), active],
+        )
+    return rep_id
 
 
 def add_activity(
@@ -65,13 +125,12 @@ def add_activity(
         rows.append((serial, key, rep_id, when, raw_type, raw_outcome, normalize_label(raw_type), normalize_label(raw_outcome), amount))
     catalog = load_catalog(store)
     with store.write() as cur:
-        batch = cur.execute(
-            "INSERT INTO batches (file_name, source, uploaded_at, rows_read, rows_added) "
-            "VALUES ('test', 'test', current_timestamp::TIMESTAMP, ?, ?) RETURNING batch_id",
-            [len(rows), len(rows)],
-        ).fetchone()
-        assert batch is not None
-        batch_id = int(batch[0])
+        batch_id = next_ids(cur, "batch_id_seq")[0]
+        cur.execute(
+            "INSERT INTO batches (batch_id, file_name, source, uploaded_at, rows_read, rows_added, new_reps) "
+            "VALUES (?, 'test', 'test', current_timestamp::TIMESTAMP, ?, ?, [])",
+            [batch_id, len(rows), len(rows)],
+        )
         for serial, key, rep, when, raw_type, raw_outcome, activity, outcome, amount in rows:
             cur.execute(
                 "INSERT INTO events (event_id, event_key, rep_id, occurred_at, raw_type, raw_outcome, raw_subject, "

@@ -16,6 +16,7 @@ from scorecard.cli import main
 from scorecard.inbox import process_inbox
 from scorecard.ingest import AmbiguousSource, IngestOptions, ingest_bytes, list_batches, undo_batch
 from scorecard.store import Store
+from tests.factories import add_rep
 from tests.factories_ingest import csv_bytes, recount, rollups, snapshot
 
 AS_OF = datetime(2026, 11, 23, 12, 0)
@@ -191,8 +192,7 @@ def test_merge_then_reupload_adds_nothing(store: Store, with_ids: bool) -> None:
 
 
 def test_accent_only_difference_proposes_a_merge_and_creates_no_silent_twin(store: Store) -> None:
-    with store.write() as cur:
-        cur.execute("INSERT INTO reps (slug, display_name) VALUES ('ana-lopez', 'Ana López')")
+    add_rep(store, "Ana López", slug="ana-lopez")
     result = ingest_bytes(store, "w.csv", csv_bytes(HEADER[:4], [["ANA LOPEZ", "2026-11-18 10:00", "Call", ""]]), OPTIONS)
     assert result.new_reps == ["ANA LOPEZ"]
     (proposal,) = result.merge_proposals

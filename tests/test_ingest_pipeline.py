@@ -22,6 +22,7 @@ from scorecard.ingest import (
 )
 from scorecard.rollups import refresh_rollups
 from scorecard.store import Store
+from tests.factories import add_rep
 from tests.factories_ingest import GENERIC_HEADER, csv_bytes, generic_rows, recount, rollups
 
 
@@ -112,10 +113,7 @@ def test_unmapped_labels_counted_kept_and_remapped_later(store: Store) -> None:
 
 
 def test_reps_resolved_by_email_name_alias_and_created(store: Store) -> None:
-    with store.write() as cur:
-        cur.execute(
-            "INSERT INTO reps (slug, display_name, email, aliases) VALUES ('ana-lopez', 'Ana López', 'ana@acme.io', ['Ana L'])"
-        )
+    add_rep(store, "Ana López", slug="ana-lopez", email="ana@acme.io", aliases=["Ana L"])
     header = ["rep", "email", "date", "type"]
     rows = [
         ["Someone Else", "ANA@acme.io ", "2026-11-20 09:00", "Call"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scorecard.roster import RepRef, list_reps, rep_by_slug, resolve_or_create, slugify, teams
 from scorecard.store import Store
+from tests.factories import add_rep
 
 
 def test_slugify() -> None:
@@ -29,8 +30,8 @@ def test_unknown_reps_created_with_unique_slugs(store: Store) -> None:
 
 
 def test_match_by_email_name_and_alias_ignoring_case_and_spaces(store: Store) -> None:
+    add_rep(store, "Bo Brown", slug="bo", email="Bo@Acme.io", aliases=["Bobby B", "bb"])
     with store.write() as cur:
-        cur.execute("INSERT INTO reps (slug, display_name, email, aliases) VALUES ('bo', 'Bo Brown', 'Bo@Acme.io', ['Bobby B', 'bb'])")
         res = resolve_or_create(
             cur,
             [RepRef("x", " bo@acme.IO"), RepRef(" bo   BROWN"), RepRef("BOBBY  b"), RepRef("bo@acme.io"), RepRef(None, "BB")],
@@ -40,7 +41,7 @@ def test_match_by_email_name_and_alias_ignoring_case_and_spaces(store: Store) ->
 
 
 def test_inactive_reps_hidden_by_default(store: Store) -> None:
-    with store.write() as cur:
-        cur.execute("INSERT INTO reps (slug, display_name, active) VALUES ('gone', 'Gone', false), ('here', 'Here', true)")
+    add_rep(store, "Gone", slug="gone", active=False)
+    add_rep(store, "Here", slug="here")
     assert list_reps(store)["slug"].to_list() == ["here"]
     assert sorted(list_reps(store, include_inactive=True)["slug"].to_list()) == ["gone", "here"]

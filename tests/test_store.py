@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from scorecard._schema import MIGRATIONS
-from scorecard.store import NotAScorecardDatabase, Store, forget_store, is_scorecard_database, open_store
+from scorecard.store import NotAScorecardDatabase, Store, forget_store, is_scorecard_database, next_ids, open_store
 
 
 def test_migrations_apply_once_and_reopen(tmp_path: Path) -> None:
@@ -23,14 +23,15 @@ def test_migrations_apply_once_and_reopen(tmp_path: Path) -> None:
 
 
 def test_write_commits_bumps_version_and_rolls_back_on_error(store: Store) -> None:
+    start = store.data_version()
     with store.write() as cur:
-        cur.execute("INSERT INTO reps (slug, display_name) VALUES ('a', 'A')")
-    assert store.data_version() == 1
+        cur.execute("INSERT INTO reps (rep_id, slug, display_name, aliases) VALUES (?, 'a', 'A', [])", next_ids(cur, "rep_id_seq"))
+    assert store.data_version() == start + 1
     with pytest.raises(RuntimeError), store.write() as cur:
-        cur.execute("INSERT INTO reps (slug, display_name) VALUES ('b', 'B')")
+        cur.execute("INSERT INTO reps (rep_id, slug, display_name, aliases) VALUES (?, 'b', 'B', [])", next_ids(cur, "rep_id_seq"))
         raise RuntimeError("boom")
     assert store.scalar("SELECT count(*) FROM reps") == 1
-    assert store.data_version() == 1
+    assert store.data_version() == start + 1
 
 
 def test_read_only_store_refuses_writes_and_foreign_files(tmp_path: Path) -> None:

@@ -94,12 +94,16 @@ def list_tokens(store: Store, *, include_revoked: bool = False) -> list[Token]:
 
 def revoke_token(store: Store, name: str) -> Token:
     """Revoke the live token called `name`; it stops working at once."""
+    revoked_at = _now()
     with store.write() as cur:
+        # Read, then update, in one transaction under the write lock (a lake has no UPDATE … RETURNING).
+        live = "FROM api_tokens WHERE name = ? AND revoked_at IS NULL"
         rows = cur.execute(
-            "UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL "
-            "RETURNING token_id, name, scopes, rate_per_minute, created_at, revoked_at",
-            [_now(), " ".join(name.split())],
+            f"SELECT token_id, name, scopes, rate_per_minute, created_at, CAST(? AS TIMESTAMP) {live}",
+            [revoked_at, " ".join(name.split())],
         ).fetchall()
+        cur.execute(f"UPDATE api_tokens SET revoked_at = ? WHERE token_id IN (SELECT token_id {live})",
+                    [revoked_at, " ".join(name.split())])
     if not rows:
         raise TokenError(f"no live token is called {name!r}; list them with `python -m scorecard tokens list`")
     i, n, s, r, c, v = rows[0]

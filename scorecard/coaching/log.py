@@ -21,7 +21,7 @@ from scorecard.calendar import Period, period_for
 from scorecard.catalog import Catalog, load_catalog
 from scorecard.roster import Rep, match_key, slugify
 from scorecard.settings import TeamSettings, load_settings
-from scorecard.store import Store
+from scorecard.store import Store, next_ids, upsert
 
 MAX_NOTES = 5000
 MAX_NAME = 100
@@ -183,18 +183,19 @@ def add_manager(store: Store, name: str, email: str | None = None, team: str = "
     taken = {match_key(v) for rep in people(store).values() for v in (rep.display_name, rep.email or "", *rep.aliases)}
     if match_key(clean) in taken or (mail and match_key(mail) in taken):
         raise CoachingError(f"{clean} is already on the roster: choose them as the manager instead")
-    slugs = {rep.slug for rep in people(store).values()}
-    slug, n = slugify(clean), 2
-    base = slug
-    while slug in slugs:
-        slug, n = f"{base}-{n}", n + 1
     with store.write() as cur:
-        row = cur.execute(
-            "INSERT INTO reps (slug, display_name, email, team, active) VALUES (?, ?, ?, ?, FALSE) RETURNING rep_id",
-            [slug, clean, mail, team_name],
-        ).fetchone()
-    assert row is not None
-    return int(row[0])
+        # Slugs are read inside the write: another process may have added a rep a moment ago.
+        slugs = {str(r[0]) for r in cur.execute("SELECT slug FROM reps").fetchall()}
+        slug, n = slugify(clean), 2
+        base = slug
+        while slug in slugs:
+            slug, n = f"{base}-{n}", n + 1
+        rep_id = next_ids(cur, "rep_id_seq")[0]
+        cur.execute(
+            "INSERT INTO reps (rep_id, slug, display_name, email, team, active, aliases) VALUES (?, ?, ?, ?, ?, FALSE, [])",
+            [rep_id, slug, clean, mail, team_name],
+        )
+    return rep_id
 
 
 # -- 1:1s and commitments ----------------------------------------------------
@@ -241,13 +242,13 @@ def _insert_commitment(
     clean: tuple[str, float, date, str | None],
 ) -> int:
     metric, target, week_start, note = clean
-    row = cur.execute(
-        "INSERT INTO commitments (rep_id, one_on_one_id, made_on, metric, target, week_start, note, logged_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING commitment_id",
-        [rep_id, one_on_one_id, made_on, metric, target, week_start, note, _now_utc()],
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
+    commitment_id = next_ids(cur, "commitment_id_seq")[0]
+    cur.execute(
+        "INSERT INTO commitments (commitment_id, rep_id, one_on_one_id, made_on, metric, target, week_start, note, logged_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [commitment_id, rep_id, one_on_one_id, made_on, metric, target, week_start, note, _now_utc()],
+    )
+    return commitment_id
 
 
 def _require_rep(store: Store, rep_id: int) -> None:
@@ -278,13 +279,12 @@ def record_one_on_one(
     cleaned = [_clean_commitment(catalog, settings, c, held_on) for c in commitments]
     leader = leader_id if leader_id is not None else managers(store).get(rep_id)
     with store.write() as cur:
-        row = cur.execute(
-            "INSERT INTO one_on_ones (rep_id, leader_id, held_on, notes, addressed, logged_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) RETURNING one_on_one_id",
-            [rep_id, leader, held_on, text, list(dict.fromkeys(addressed)), _now_utc()],
-        ).fetchone()
-        assert row is not None
-        meeting = int(row[0])
+        meeting = next_ids(cur, "one_on_one_id_seq")[0]
+        cur.execute(
+            "INSERT INTO one_on_ones (one_on_one_id, rep_id, leader_id, held_on, notes, addressed, logged_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [meeting, rep_id, leader, held_on, text, list(dict.fromkeys(addressed)), _now_utc()],
+        )
         for clean in cleaned:
             _insert_commitment(cur, rep_id, meeting, held_on, clean)
     return meeting
@@ -417,13 +417,13 @@ def _insert_session(
     note: str | None,
 ) -> int:
     with store.write() as cur:
-        row = cur.execute(
-            "INSERT INTO coaching_sessions (kind, leader_id, rep_id, coach_id, ratio, held_on, note, logged_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING session_id",
-            [kind, leader_id, rep_id, coach_id, ratio, held_on, note, _now_utc()],
-        ).fetchone()
-    assert row is not None
-    return int(row[0])
+        session_id = next_ids(cur, "coaching_session_id_seq")[0]
+        cur.execute(
+            "INSERT INTO coaching_sessions (session_id, kind, leader_id, rep_id, coach_id, ratio, held_on, note, logged_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [session_id, kind, leader_id, rep_id, coach_id, ratio, held_on, note, _now_utc()],
+        )
+    return session_id
 
 
 def sessions(store: Store, start: date, end: date) -> list[Session]:
@@ -480,9 +480,12 @@ def set_leader_goals(
         raise CoachingError(f"no roster entry with id {leader_id}")
     with store.write() as cur:
         for metric, goal in goals.items():
-            cur.execute(
-                "INSERT OR REPLACE INTO leader_goals VALUES (?, ?, ?, ?, ?)",
-                [leader_id, metric, goal, effective_from, _now_utc()],
+            upsert(
+                cur,
+                "leader_goals",
+                ("leader_id", "metric", "effective_from"),
+                {"leader_id": leader_id, "metric": metric, "weekly_goal": goal, "effective_from": effective_from,
+                 "set_at": _now_utc()},
             )
 
 

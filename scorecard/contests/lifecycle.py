@@ -19,7 +19,7 @@ from scorecard.catalog import load_catalog
 from scorecard.contests import _data
 from scorecard.contests.sizing import Format, check_window
 from scorecard.contests.suggest import Suggestion, active_contest_metrics
-from scorecard.store import Store
+from scorecard.store import Store, next_ids
 
 State = Literal["scheduled", "running", "finished", "cancelled"]
 
@@ -159,10 +159,12 @@ def launch_contest(store: Store, suggestion: Suggestion, launched_at: datetime) 
     ):
         raise ContestError(f"{suggestion.label} already has a contest: run one contest per metric at a time")
     with store.write() as cur:
-        row = cur.execute(
-            "INSERT INTO contests (metric, format, team, start_day, end_day, rules, budget, rationale, announcement, launched_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING contest_id",
+        contest_id = next_ids(cur, "contest_id_seq")[0]
+        cur.execute(
+            "INSERT INTO contests (contest_id, metric, format, team, start_day, end_day, rules, budget, rationale, "
+            "announcement, launched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
+                contest_id,
                 suggestion.metric,
                 suggestion.format,
                 suggestion.team,
@@ -174,9 +176,7 @@ def launch_contest(store: Store, suggestion: Suggestion, launched_at: datetime) 
                 suggestion.announcement,
                 launched_at,
             ],
-        ).fetchone()
-        assert row is not None
-        contest_id = int(row[0])
+        )
         cur.executemany(
             "INSERT INTO contest_participants (contest_id, rep_id, target, division) VALUES (?, ?, ?, ?)",
             [[contest_id, r.rep_id, r.target, r.division] for r in suggestion.rep_targets],

@@ -30,7 +30,7 @@ from scorecard.ingest.identity import EVENT_COLUMNS, keyed_events_sql
 from scorecard.ingest.model import IngestOptions, IngestResult, Prepared, Progress, noop
 from scorecard.rollups import mark_touched, refresh_rollups
 from scorecard.roster import RepRef, Resolution, resolve_or_create
-from scorecard.store import Store
+from scorecard.store import Store, next_ids, upsert
 
 # The details a record's versions are compared on: a change in any is a correction.
 # A stored currency of NULL (none stated, or stored before currencies were kept) matches any.
@@ -252,10 +252,7 @@ def _apply(
            FROM _plan""",
         [batch_id, base],
     )
-    cur.execute(
-        "INSERT INTO meta VALUES ('event_id_high', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [str(base + total)],
-    )
+    upsert(cur, "meta", ("key",), {"key": "event_id_high", "value": str(base + total)})
     counts = dict(cur.execute("SELECT status, count(*) FROM _plan GROUP BY status").fetchall())
     out = {k: int(counts.get(k, 0)) for k in ("new", "corrected", "outdated")}
     out["duplicate"] = total - out["new"] - out["corrected"] - out["outdated"]
@@ -293,10 +290,12 @@ def _span(values: pl.Series) -> tuple[datetime | None, datetime | None]:
 
 
 def _insert_batch(cur: duckdb.DuckDBPyConnection, prepared: Prepared, options: IngestOptions, layout: str) -> int:
-    row = cur.execute(
-        "INSERT INTO batches (file_name, file_sha256, layout, source, uploaded_at, rows_read, rows_skipped, "
-        "unmapped_labels, column_map, record_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING batch_id",
+    batch_id = next_ids(cur, "batch_id_seq")[0]
+    cur.execute(
+        "INSERT INTO batches (batch_id, file_name, file_sha256, layout, source, uploaded_at, rows_read, rows_skipped, "
+        "unmapped_labels, column_map, record_source, new_reps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, [])",
         [
+            batch_id,
             prepared.file_name,
             prepared.sha256,
             layout,
@@ -308,6 +307,5 @@ def _insert_batch(cur: duckdb.DuckDBPyConnection, prepared: Prepared, options: I
             json.dumps(prepared.detected.column_map),
             prepared.record_source,
         ],
-    ).fetchall()[0]
-    assert row is not None
-    return int(row[0])
+    )
+    return batch_id

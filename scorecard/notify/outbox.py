@@ -22,7 +22,7 @@ from scorecard.notify import compose
 from scorecard.notify.channels import DeliveryError, send, team_channels
 from scorecard.notify.text import Message
 from scorecard.settings import TeamSettings, load_settings
-from scorecard.store import Store
+from scorecard.store import Store, insert_missing
 
 MAX_ATTEMPTS = 8
 FIRST_RETRY_S = 60.0
@@ -163,10 +163,14 @@ def plan(store: Store, now_utc: datetime) -> int:
     if rows:
         with store.write() as cur:
             for message, channel, recipient in rows:
-                cur.execute(
-                    "INSERT INTO deliveries (key, channel, kind, recipient, subject, message, status, next_attempt_at, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING",
-                    [message.key, channel, message.kind, recipient, message.subject, message.to_json(), now_utc, now_utc],
+                # Composed once: another server process may have stored the same message a moment ago.
+                insert_missing(
+                    cur,
+                    "deliveries",
+                    ("key", "channel"),
+                    {"key": message.key, "channel": channel, "kind": message.kind, "recipient": recipient,
+                     "subject": message.subject, "message": message.to_json(), "status": "pending",
+                     "next_attempt_at": now_utc, "created_at": now_utc},
                 )
     return len(rows)
 
