@@ -79,7 +79,7 @@ def _demo(args: argparse.Namespace, store: Store) -> int:
 
 def _setup(args: argparse.Namespace, store: Store) -> int:
     if not ensure_database(args.db or default_db_path(), store=store):
-        print(f"{store.path} already has data; nothing to do.")
+        print(f"{store.backend.describe()} already has data; nothing to do.")
     data_dir = store.backend.home
     # Generated (and printed) here on first start when none is configured.
     auth.manager_passcode(data_dir)
