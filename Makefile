@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 PORT ?= 8501
 
-.PHONY: run test test-lake bench lint setup clean-db
+.PHONY: run test test-lake bench lint setup clean-db scale-demo
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -26,6 +26,10 @@ run: $(STAMP)
 # lake"). Left out: tests that open database files of their own or none, which would only run again unchanged.
 LAKE_TESTS := $(filter-out tests/test_ingest_property%.py tests/test_ingest_kill.py,\
 	$(wildcard tests/test_store.py tests/test_ingest_*.py tests/test_scores_*.py))
+
+# PostgreSQL, a DuckLake with the demo team, three app replicas and nginx, on one machine (docs/scale-out.md).
+scale-demo: $(STAMP)
+	$(PY) -m scorecard.scale_demo --port $(or $(SCALE_PORT),8080)
 
 test: $(STAMP)
 	$(PY) -m pytest

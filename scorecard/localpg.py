@@ -58,6 +58,7 @@ class LocalPostgres:
     def __init__(self, folder: Path | None = None, port: int | None = None) -> None:
         self._own_folder = folder is None
         self.folder = Path(folder or tempfile.mkdtemp(prefix="scorecard-pg-"))
+        self.folder.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.bin = server_bin_dir()
         self._as_postgres = os.geteuid() == 0
@@ -116,5 +117,7 @@ class LocalPostgres:
             self.stop()
             raise
 
-    def __exit__(self, *_exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.stop()

@@ -5,6 +5,11 @@ everything, opens the store, watches the inbox and keeps open pages live
 before anyone opens a page. The router also calls `start()` on every run, so
 the same holds when the router is served without the lifespan
 (`streamlit run app.py`); every step is idempotent and cheap once done.
+
+When the server mounts the HTTP routes (server.py), `start()` also writes the
+server file beside the database, so the command line can send its commands to
+this process while it holds the database; `stop()` removes it
+(scorecard/serverfile.py, docs/api.md).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scorecard import auth
+from scorecard import auth, serverfile
 from scorecard.inbox import start_inbox_watcher, stop_inbox_watcher
 from scorecard.live import LivePages, live_pages, stop_live_pages
 from scorecard.notify.scheduler import Scheduler, start_scheduler, stop_scheduler
@@ -58,6 +63,7 @@ class Services:
 
 _started: Services | None = None
 _lock = threading.Lock()
+_routes_mounted = False  # set by routes(): only then does this process answer the command line
 
 
 def inbox_dir() -> Path | None:
@@ -91,6 +97,8 @@ def start() -> Services:
         serving = _serving()
         live = live_pages(store.path) if serving else None
         scheduler = start_scheduler(store.path) if serving else None
+        if serving and _routes_mounted:
+            _publish(store.path)
         if serving and _started is None:
             _tune_gc()
         _started = Services(store.path, wanted[1], live, scheduler)
@@ -109,6 +117,7 @@ def stop(services: Services | None = None) -> None:
 
 
 def _stop(services: Services) -> None:
+    serverfile.withdraw(services.store_path)
     if services.inbox is not None:
         stop_inbox_watcher(services.inbox)
     if services.live is not None:
@@ -132,6 +141,35 @@ def _tune_gc() -> None:
 
 def routes() -> list[Any]:
     """HTTP routes mounted beside the app: the API under /api/v1, webhooks, /healthz and /metrics."""
+    global _routes_mounted
     from scorecard import api
 
+    _routes_mounted = True
     return list(api.routes())
+
+
+def local_endpoint() -> str:
+    """The command endpoint's address as seen from this machine, from the server's own settings.
+
+    The routes are mounted at the root, beside (not under) `server.baseUrlPath`. A server
+    listening on every address is reached on the loopback one.
+    """
+    from streamlit import config
+
+    from scorecard.cli.remote import ENDPOINT
+
+    address = str(config.get_option("server.address") or "").strip()
+    port = int(config.get_option("server.port"))
+    scheme = "https" if config.get_option("server.sslCertFile") else "http"
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(address, address)
+    netloc = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{netloc}:{port}{ENDPOINT}"
+
+
+def _publish(db: Path) -> None:
+    try:
+        info = serverfile.publish(db, local_endpoint())
+    except OSError as exc:  # the app still serves; only the command line cannot reach it
+        log.warning("could not write the server file beside %s (%s); the command line will not reach this app", db, exc)
+        return
+    log.info("command line: %s answers while this app holds %s", info.url, db)

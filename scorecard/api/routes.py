@@ -4,6 +4,7 @@
 - GET  /api/v1/reps/{slug}/scorecard       a rep's scorecard, as `report --rep SLUG --json` (scope read)
 - GET  /api/v1/team                        the team view, as `report --json` (scope read)
 - POST /api/v1/webhooks/...                CRM webhooks, each with the vendor's own check (see webhooks)
+- POST /api/v1/cli                         the command line, while the app holds the database (see local_cli)
 - GET  /healthz, GET /metrics
 
 docs/api.md is the reference.
@@ -12,6 +13,8 @@ docs/api.md is the reference.
 from __future__ import annotations
 
 import json
+import os
+import socket
 from typing import Any
 
 from anyio import to_thread
@@ -20,13 +23,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from scorecard import metrics, scores
-from scorecard.api import webhooks
+from scorecard.api import local_cli, webhooks
 from scorecard.api.common import Problem, accepted, authorize, commit, observed, parse_json, read_body, store
 from scorecard.calendar import parse_as_of
 from scorecard.ingest.records import RecordOptions
 from scorecard.settings import load_settings
 from scorecard.viewcache import cached
 from scorecard.views import now_minute
+
+# Which replica answered, for operators behind a load balancer.
+SERVER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def parse_events(body: bytes, content_type: str) -> list[Any]:
@@ -135,6 +141,7 @@ async def healthz(_request: Request) -> Response:
         ) or (None, None)
         return {
             "ok": True,
+            "server": SERVER_ID,
             "data_version": s.data_version(),
             "last_event_at": None if last_event is None else last_event.isoformat(),  # team time
             "last_batch_at": None if last_batch is None else last_batch.isoformat() + "Z",
@@ -153,6 +160,7 @@ def routes() -> list[Route]:
         Route("/api/v1/reps/{slug}/scorecard", observed("scorecard", rep_scorecard), methods=["GET"]),
         Route("/api/v1/team", observed("team", team), methods=["GET"]),
         *webhooks.routes(),
+        *local_cli.routes(),
         Route("/healthz", observed("healthz", healthz), methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
     ]

@@ -1,16 +1,19 @@
-"""CLI commands for data in: ingest, batches, undo, rejects."""
+"""CLI commands for data in: ingest, batches, undo, rejects.
+
+All four run through the app while it holds the database, so they write only to
+`out()` and `err()`, and `ingest` reads its files through `input_files()`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from scorecard.calendar import parse_as_of
-from scorecard.cli import UsageError, add_command
+from scorecard.cli import UsageError, add_command, err, input_files, out
 from scorecard.ingest import (
     FIELDS,
     BatchNotFound,
@@ -19,9 +22,8 @@ from scorecard.ingest import (
     IngestResult,
     batch_rejects,
     csv_safe,
-    ingest_path,
+    ingest_bytes,
     list_batches,
-    path_problem,
     undo_batch,
 )
 from scorecard.ingest.values import DateOrder, DecimalMark
@@ -35,7 +37,10 @@ DEMO_NOTE = (
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    ingest = add_command(sub, "ingest", _ingest, "import CRM export files (CSV or .xlsx), one upload batch per file")
+    ingest = add_command(
+        sub, "ingest", _ingest, "import CRM export files (CSV or .xlsx), one upload batch per file",
+        through_app=True, reads="files",
+    )  # fmt: skip
     ingest.add_argument("files", nargs="+", type=Path, metavar="FILE")
     ingest.add_argument(
         "--map", action="append", default=[], metavar="FIELD=COLUMN",
@@ -56,11 +61,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--as-of", dest="as_of", default=None,
         help="the moment of the upload, ISO, team-local when naive (default: now); dates more than a day after it are rejected",
     )
-    batches = add_command(sub, "batches", _batches, "list uploads, newest first")
+    batches = add_command(sub, "batches", _batches, "list uploads, newest first", through_app=True)
     batches.add_argument("--json", action="store_true", help="print JSON")
-    undo = add_command(sub, "undo", _undo, "undo an upload (keeps events another upload also carried)")
+    undo = add_command(sub, "undo", _undo, "undo an upload (keeps events another upload also carried)", through_app=True)
     undo.add_argument("batch_id", type=int, metavar="BATCH_ID")
-    rejects = add_command(sub, "rejects", _rejects, "show the rejected rows of an upload")
+    rejects = add_command(sub, "rejects", _rejects, "show the rejected rows of an upload", through_app=True)
     rejects.add_argument("batch_id", type=int, metavar="BATCH_ID")
     rejects.add_argument("--csv", action="store_true", help="print CSV (safe to open in a spreadsheet)")
 
@@ -102,11 +107,12 @@ def _ingest(args: argparse.Namespace, store: Store) -> int:
     from scorecard import demo
 
     mapping = parse_map(args.map)
-    missing = [str(p) for p in args.files if not p.exists() and not p.is_symlink()]
+    files = input_files(args.files)  # on this disk, or as sent to the app by the command line
+    missing = [str(f.path) for f in files if f.missing()]
     if missing:
         raise UsageError(f"no such file: {', '.join(missing)} (nothing was imported)")
     # Folders, pipes and devices are refused before anything is read or imported.
-    problems = [f"{p}: {problem}" for p in args.files if (problem := path_problem(p))]
+    problems = [f"{f.path}: {problem}" for f in files if (problem := f.problem())]
     if problems:
         raise UsageError("; ".join(problems) + " (nothing was imported)")
     order: DateOrder | None = "dayfirst" if args.dayfirst else "monthfirst" if args.monthfirst else None
@@ -124,16 +130,16 @@ def _ingest(args: argparse.Namespace, store: Store) -> int:
         raise UsageError(f"--source {args.source!r}: {exc}") from exc
     first_real = not demo.demo_presence(store).real_batches
     failed = 0
-    for path in args.files:
+    for file in files:
         try:
-            result = ingest_path(store, path, options)
+            result = ingest_bytes(store, file.path.name, file.read(), options)  # what ingest_path does with a path
         except FileRejected as exc:
             failed += 1
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {exc}", file=err())
             continue
-        print(_summary(path, result))
+        print(_summary(file.path, result), file=out())
     if first_real and demo.offer_removal(store):
-        print(DEMO_NOTE.format(reps=demo.demo_presence(store).reps))
+        print(DEMO_NOTE.format(reps=demo.demo_presence(store).reps), file=out())
     return 1 if failed else 0
 
 
@@ -150,16 +156,17 @@ def _batches(args: argparse.Namespace, store: Store) -> int:
             {k: _plain(v) for k, v in row.items()} | {"unmapped_labels": json.loads(row["unmapped_labels"] or "{}")}
             for row in frame.iter_rows(named=True)
         ]
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print(json.dumps(rows, indent=2, ensure_ascii=False), file=out())
         return 0
     if frame.height == 0:
-        print("no uploads yet")
+        print("no uploads yet", file=out())
         return 0
     for row in frame.iter_rows(named=True):
         print(
             f"{row['id']:>5}  {row['status']:<6}  {row['uploaded_at']:%Y-%m-%d %H:%M}  {row['file']}  "
             f"+{row['rows_added']} added, {row['rows_duplicate']} dup, {row['rows_rejected']} rejected"
-            + (f", {row['rows_corrected']} corrected" if row["rows_corrected"] else "")
+            + (f", {row['rows_corrected']} corrected" if row["rows_corrected"] else ""),
+            file=out(),
         )
     return 0
 
@@ -168,12 +175,13 @@ def _undo(args: argparse.Namespace, store: Store) -> int:
     try:
         result = undo_batch(store, args.batch_id)
     except BatchNotFound as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=err())
         return 1
     print(
         f"batch {result.batch_id} undone: {result.events_removed} events removed, "
         f"{result.events_kept_shared} kept because another upload also carried them"
-        + (f", {result.events_restored} back to the version before this upload corrected them" if result.events_restored else "")
+        + (f", {result.events_restored} back to the version before this upload corrected them" if result.events_restored else ""),
+        file=out(),
     )
     return 0
 
@@ -182,14 +190,15 @@ def _rejects(args: argparse.Namespace, store: Store) -> int:
     try:
         frame = batch_rejects(store, args.batch_id)
     except BatchNotFound as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=err())
         return 1
+    stream = out()
     if args.csv:
-        sys.stdout.buffer.write(csv_safe(frame))
-        sys.stdout.flush()
+        stream.buffer.write(csv_safe(frame))
+        stream.flush()
         return 0
     if frame.height == 0:
-        print(f"batch {args.batch_id} has no rejected rows")
+        print(f"batch {args.batch_id} has no rejected rows", file=stream)
     for line_no, column, reason, _raw in frame.iter_rows():
-        print(f"line {line_no}, column {column}: {reason}")
+        print(f"line {line_no}, column {column}: {reason}", file=stream)
     return 0

@@ -1,14 +1,16 @@
-"""`report` (a rep's scorecard or the team view) and `flash` (the weekly flash report)."""
+"""`report` (a rep's scorecard or the team view) and `flash` (the weekly flash report).
+
+Both run through the app while it holds the database, so they write only to `out()` and `err()`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import date, timedelta
 
 from scorecard.calendar import parse_as_of, team_now, week_of
-from scorecard.cli import UsageError, add_command
+from scorecard.cli import UsageError, add_command, err, out
 from scorecard.scores import (
     RepScorecard,
     TeamView,
@@ -26,12 +28,14 @@ _STATUS = {"on_pace": "on pace", "at_risk": "at risk", "behind": "behind", None:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    report = add_command(sub, "report", _report, "a rep's scorecard (--rep) or the team view")
+    report = add_command(sub, "report", _report, "a rep's scorecard (--rep) or the team view", through_app=True)
     report.add_argument("--rep", help="slug, email or name of the rep (omit for the team view)")
     report.add_argument("--as-of", dest="as_of", help="ISO date or datetime, team-local when naive (default: now)")
     report.add_argument("--team", help="one team (team view; default: all teams)")
     report.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    flash = add_command(sub, "flash", _flash, "the weekly flash report: lead measures first, per rep and team")
+    flash = add_command(
+        sub, "flash", _flash, "the weekly flash report: lead measures first, per rep and team", through_app=True
+    )
     flash.add_argument("--week", help="any date in the week, YYYY-MM-DD (default: the last completed week)")
     flash.add_argument("--format", choices=("csv", "md"), default="md", help="csv or printable markdown (default md)")
     flash.add_argument("--team", help="one team (default: all teams)")
@@ -47,16 +51,16 @@ def _report(args: argparse.Namespace, store: Store) -> int:
         try:
             sc = rep_scorecard(store, args.rep, as_of)
         except UnknownRep as exc:
-            print(f"error: {exc.args[0]}", file=sys.stderr)
+            print(f"error: {exc.args[0]}", file=err())
             return 1
-        print(json.dumps(scorecard_to_json(sc), indent=2) if args.json else scorecard_table(sc))
+        print(json.dumps(scorecard_to_json(sc), indent=2) if args.json else scorecard_table(sc), file=out())
         return 0
     tv = team_view(store, as_of, team=args.team)
     if args.team and args.team not in tv.teams:
         known = ", ".join(tv.teams) or "none yet"
-        print(f"error: no active team called {args.team!r} (teams: {known})", file=sys.stderr)
+        print(f"error: no active team called {args.team!r} (teams: {known})", file=err())
         return 1
-    print(json.dumps(team_view_to_json(tv), indent=2) if args.json else team_table(tv))
+    print(json.dumps(team_view_to_json(tv), indent=2) if args.json else team_table(tv), file=out())
     return 0
 
 
@@ -70,11 +74,12 @@ def _flash(args: argparse.Namespace, store: Store) -> int:
     else:
         day = week_of(team_now(settings).date(), settings.week_start).start - timedelta(days=7)
     report = flash_report(store, day, team=args.team)
+    stream = out()
     if args.format == "csv":
-        sys.stdout.buffer.write(report.to_csv())
-        sys.stdout.flush()
+        stream.buffer.write(report.to_csv())
+        stream.flush()
     else:
-        print(report.to_markdown(), end="")
+        print(report.to_markdown(), end="", file=stream)
     return 0
 
 
