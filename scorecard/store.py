@@ -884,15 +884,24 @@ class Store:
                         return MaintenanceRun(False, 0, 0, 0, 0, time.monotonic() - started)
             files_before = self.lake_file_count()
             alias = sql_literal(LAKE_ALIAS)
-            snapshots_before = self._cutoff(now, keep_snapshots)
-            files_before_cutoff = self._cutoff(now, keep_files)
+
+            def cutoff(window: timedelta) -> str:
+                # Each window ends when its step starts: a file this run's expiry made unneeded
+                # has been unneeded for zero seconds by the time the clean-up looks at it.
+                assert now is not None
+                return self._cutoff(now + timedelta(seconds=time.monotonic() - started), window)
+
             self._lake_call(f"ducklake_flush_inlined_data({alias})")
             self._lake_call(f"ducklake_merge_adjacent_files({alias})")
             self._lake_call(f"ducklake_rewrite_data_files({alias})")
-            expired = self._lake_call(f"ducklake_expire_snapshots({alias}, older_than => CAST(? AS TIMESTAMPTZ))", [snapshots_before])
-            deleted = self._lake_call(f"ducklake_cleanup_old_files({alias}, older_than => CAST(? AS TIMESTAMPTZ))", [files_before_cutoff])
+            expired = self._lake_call(
+                f"ducklake_expire_snapshots({alias}, older_than => CAST(? AS TIMESTAMPTZ))", [cutoff(keep_snapshots)]
+            )
+            deleted = self._lake_call(
+                f"ducklake_cleanup_old_files({alias}, older_than => CAST(? AS TIMESTAMPTZ))", [cutoff(keep_files)]
+            )
             deleted += self._lake_call(
-                f"ducklake_delete_orphaned_files({alias}, older_than => CAST(? AS TIMESTAMPTZ))", [files_before_cutoff]
+                f"ducklake_delete_orphaned_files({alias}, older_than => CAST(? AS TIMESTAMPTZ))", [cutoff(keep_files)]
             )
             files_after = self.lake_file_count()
 
