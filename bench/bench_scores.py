@@ -42,7 +42,7 @@ from typing import Any
 
 from scorecard.rollups import rebuild_weekly_rollups
 from scorecard.scores import rep_scorecard, team_view
-from scorecard.store import Store
+from scorecard.store import Store, upsert
 
 SEED = 7
 REPS = 1000
@@ -97,7 +97,8 @@ def build(path: Path, *, reps: int = REPS, weeks: int = 104, as_of: datetime = A
         # Raw events for the last weeks: calls (some connected), meetings and proposals.
         cur.execute(
             """
-            INSERT INTO events
+            INSERT INTO events (event_id, event_key, rep_id, occurred_at, raw_type, raw_outcome, raw_subject,
+                                activity_label, outcome_label, amount, record_id, first_batch_id)
             SELECT row_number() OVER () AS event_id, CAST(hash(?, r.i, t.ts, k.j) AS UHUGEINT), r.i, t.ts + k.j * INTERVAL 7 MINUTE,
                    kinds.raw_type, kinds.raw_outcome, NULL, lower(kinds.raw_type), lower(kinds.raw_outcome), NULL, NULL, 1
             FROM range(CAST(? AS TIMESTAMP) + INTERVAL 9 HOUR, CAST(? AS TIMESTAMP) + INTERVAL 17 HOUR, INTERVAL 1 HOUR) t(ts),
@@ -149,9 +150,12 @@ def _paired_ms(fn: Callable[[int], object], floor: Callable[[int], object], runs
 
 
 def _bump(store: Store) -> Callable[[], None]:
+    """A write that moves the data version on; on a DuckLake only a commit that changes a row does."""
+    count = iter(range(1, 1 << 62))
+
     def write() -> None:
-        with store.write():
-            pass
+        with store.write() as cur:
+            upsert(cur, "meta", ("key",), {"key": "bench_bump", "value": str(next(count))})
 
     return write
 

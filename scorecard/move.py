@@ -39,6 +39,7 @@ from scorecard.store import (
     Store,
     backend_for,
     is_scorecard_database,
+    key_text,
     lake_users,
     upsert,
 )
@@ -240,7 +241,11 @@ def _copy_table(
         raise MoveRefused(f"the target's {table} lacks the columns {', '.join(lost)}; nothing was moved.")
     # Wide integers travel as their exact decimal text: a lake keeps event keys as text, a file as UHUGEINT.
     picked = ", ".join(
-        f"CAST({_quote(name)} AS VARCHAR) AS {_quote(name)}" if kind in ("HUGEINT", "UHUGEINT") else _quote(name)
+        f"{key_text(_quote(name))} AS {_quote(name)}"
+        if kind == "UHUGEINT"
+        else f"CAST({_quote(name)} AS VARCHAR) AS {_quote(name)}"
+        if kind == "HUGEINT"
+        else _quote(name)
         for name, kind in columns
     )
     # The id counters are carried by _carry_ids, in the target's own form; when the target was last

@@ -270,3 +270,20 @@ def test_a_failed_move_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
         assert lake.scalar("SELECT count(*) FROM reps") == 0 and lake.scalar("SELECT count(*) FROM events") == 0
     monkeypatch.setattr(moving, "_copy_table", real)
     assert move(source, target, data_path=tmp_path / "new.files").counts["reps"] == 5
+
+
+def test_event_keys_are_written_as_the_same_digits_duckdb_would_spell() -> None:
+    """The fast key text (store.key_text) equals DuckDB's own slow cast, at every edge of the 128 bits."""
+    from scorecard.store import key_text
+
+    edges = [0, 1, 9, 10**19 - 1, 10**19, 10**19 + 1, 2**64 - 1, 2**64, 2**127 - 1, 2**127, 2**127 + 10**19, 2**128 - 1]
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TABLE k AS SELECT CAST(v AS UHUGEINT) AS v FROM (SELECT unnest(?::VARCHAR[]) AS v)", [[str(e) for e in edges]])
+        con.execute("INSERT INTO k SELECT CAST(hash(i) AS UHUGEINT) * 18446744073709551557 FROM range(5000) t(i)")
+        wrong = con.execute(f"SELECT count(*) FROM k WHERE {key_text('v')} <> CAST(v AS VARCHAR)").fetchall()[0][0]
+        spelled = [r[0] for r in con.execute(f"SELECT {key_text('v')} FROM k LIMIT {len(edges)}").fetchall()]
+    finally:
+        con.close()
+    assert wrong == 0
+    assert spelled == [str(e) for e in edges]
