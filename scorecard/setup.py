@@ -16,7 +16,7 @@ Echo = Callable[[str], None]
 
 def is_fresh(store: Store) -> bool:
     """True for a database nothing has been written to yet (migrations do not count)."""
-    if store.data_version() != 0:
+    if store.writes() != 0:
         return False
     return not store.scalar("SELECT count(*) FROM reps") and not store.scalar("SELECT count(*) FROM batches")
 

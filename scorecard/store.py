@@ -479,6 +479,7 @@ class Store:
         self._changed = threading.Condition()
         self._waiting = 0  # threads in wait_for_change; a lake is polled only while there are some
         self._poller: threading.Thread | None = None
+        self._stop_polling = threading.Event()
         self._checked_at = 0.0
         try:
             if not read_only:
@@ -610,6 +611,10 @@ class Store:
             self._refresh_version()
         return self._version
 
+    def writes(self) -> int:
+        """How many writes have been committed, by any process (migrations do not count)."""
+        return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0)
+
     def _read_version(self) -> int:
         if self.backend.is_lake:
             return int(self.scalar(f"SELECT id FROM ducklake_current_snapshot({sql_literal(LAKE_ALIAS)})") or 0)
@@ -639,8 +644,7 @@ class Store:
 
     def _poll(self) -> None:
         """While anyone waits for a change, notice commits made by other processes."""
-        while True:
-            time.sleep(VERSION_POLL_S)
+        while not self._stop_polling.wait(VERSION_POLL_S):
             with self._changed:
                 if self._closed or self._waiting == 0:
                     self._poller = None
@@ -650,6 +654,7 @@ class Store:
             except Exception:  # a lost catalog connection must not end the polling for good
                 if not self._closed:
                     log.warning("reading the lake's snapshot failed; trying again", exc_info=True)
+        self._poller = None
 
     def _announce(self, version: int) -> None:
         with self._changed:
@@ -686,11 +691,11 @@ class Store:
             cur.begin()
             try:
                 yield cur
-                if not self.backend.is_lake:
-                    cur.execute(
-                        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
-                    )
-                    row = cur.execute("SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_version'").fetchall()[0]
+                # The count of writes, on every backend (`writes()`); on a file it is the data version too.
+                cur.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
+                )
+                row = cur.execute("SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_version'").fetchall()[0]
                 cur.commit()
             except BaseException as exc:
                 with suppress(duckdb.Error):  # a failed commit has rolled back already
@@ -785,6 +790,11 @@ class Store:
         # Waiters for a change notice the close within their own timeout; touching
         # the condition here, at interpreter exit, aborted the process.
         self._closed = True
+        poller = self._poller
+        if poller is not None and poller is not threading.current_thread():
+            # A lake's poller may be inside a query: let it finish before the connection goes.
+            self._stop_polling.set()
+            poller.join(5.0)
         self._con.close()
         self._process_lock.close()
 

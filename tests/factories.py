@@ -62,17 +62,21 @@ def fresh_pg_database(dsn: str) -> str:
 def database_location(
     tmp_path: Path, name: str = "scorecard.duckdb", backend: str | None = None, pg_dsn: str | None = None
 ) -> tuple[str, Path | None]:
-    """(what SCORECARD_DB would say, the lake's data folder or None) for a new database in `tmp_path`."""
+    """(what SCORECARD_DB would say, what SCORECARD_DATA_PATH must say or None) for a new database in `tmp_path`.
+
+    A SQLite catalog keeps its files beside it. PostgreSQL catalogs of one test share
+    `tmp_path/lake-data` (each lake's files have names of their own), so a command
+    given only the spec finds the folder in the environment, as an app server would.
+    """
     backend = backend or current_backend()
     if backend == "file":
         return str(tmp_path / name), None
-    stem = Path(name).stem
     if backend == "ducklake-sqlite":
-        return f"ducklake:sqlite:{tmp_path / stem}.sqlite", tmp_path / f"{stem}.lake"
+        return f"ducklake:sqlite:{tmp_path / Path(name).stem}.sqlite", None
     dsn = pg_dsn or os.environ.get(TEST_PG_DSN)
     if not dsn:
         raise RuntimeError(f"{TEST_BACKEND}=ducklake-postgres needs the `postgres` fixture (tests/conftest.py sets {TEST_PG_DSN})")
-    return f"ducklake:postgres:{fresh_pg_database(dsn)}", tmp_path / f"{stem}.lake"
+    return f"ducklake:postgres:{fresh_pg_database(dsn)}", tmp_path / "lake-data"
 
 
 def new_store(tmp_path: Path, name: str = "scorecard.duckdb") -> Store:

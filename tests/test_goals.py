@@ -44,10 +44,9 @@ def test_add_pto_rows_is_one_write(store: Store) -> None:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    path = tmp_path / "cli.duckdb"
     with new_store(tmp_path, "cli.duckdb") as store:
         funnel_team(store)
-    return path
+        return store.path
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:

@@ -7,7 +7,10 @@ barrier releases them together so their writes really overlap.
 from __future__ import annotations
 
 import multiprocessing as mp
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,11 +35,10 @@ FOURTH_ROWS = [["Rep 0", f"2026-11-{2 + i % 20:02d} 11:{i:02d}", "Call", "Connec
 GOAL_DAY = date(2026, 11, 16)
 
 
-def _lake(tmp_path: Path, backend: str, postgres: LocalPostgres | None) -> tuple[str, str]:
+def _lake(tmp_path: Path, backend: str, postgres: LocalPostgres | None) -> tuple[str, str | None]:
     location, data_path = database_location(tmp_path, "race.duckdb", backend, postgres.dsn if postgres else None)
-    assert data_path is not None
     Store(location, data_path=data_path).close()  # migrated once, before the race
-    return location, str(data_path)
+    return location, None if data_path is None else str(data_path)
 
 
 def _run(workers: list[tuple[Any, tuple[Any, ...]]], timeout_s: float = 180.0) -> list[Any]:
@@ -44,8 +46,9 @@ def _run(workers: list[tuple[Any, tuple[Any, ...]]], timeout_s: float = 180.0) -
     barrier = ctx.Barrier(len(workers))
     results = ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(i, fn, args, barrier, results)) for i, (fn, args) in enumerate(workers)]
-    for p in procs:
-        p.start()
+    with _main_not_rerun():
+        for p in procs:
+            p.start()
     out: dict[int, Any] = {}
     deadline = time.monotonic() + timeout_s
     while len(out) < len(workers) and time.monotonic() < deadline:
@@ -66,6 +69,21 @@ def _run(workers: list[tuple[Any, tuple[Any, ...]]], timeout_s: float = 180.0) -
     return [out[i] for i in range(len(workers))]
 
 
+@contextmanager
+def _main_not_rerun() -> Iterator[None]:
+    """Spawned workers re-run `__main__`; after Streamlit's page tests that is a page script, which opens a store."""
+    main = sys.modules["__main__"]
+    saved = main.__dict__.get("__file__"), main.__dict__.get("__spec__")
+    main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        if saved[0] is not None:
+            main.__file__ = saved[0]
+        main.__spec__ = saved[1]
+
+
 def _worker(index: int, fn: Any, args: tuple[Any, ...], barrier: Any, results: Any) -> None:
     try:
         results.put((index, fn(barrier, *args)))
@@ -75,13 +93,13 @@ def _worker(index: int, fn: Any, args: tuple[Any, ...], barrier: Any, results: A
         results.put((index, "error: " + "".join(traceback.format_exception(exc))))
 
 
-def _ingest_files(barrier: Any, location: str, data_path: str, files: list[tuple[str, bytes]]) -> list[int]:
+def _ingest_files(barrier: Any, location: str, data_path: str | None, files: list[tuple[str, bytes]]) -> list[int]:
     with Store(location, data_path=data_path) as store:
         barrier.wait()
         return [ingest_bytes(store, name, data).rows_added for name, data in files]
 
 
-def _ingest_then_undo_last(barrier: Any, location: str, data_path: str, files: list[tuple[str, bytes]]) -> list[int]:
+def _ingest_then_undo_last(barrier: Any, location: str, data_path: str | None, files: list[tuple[str, bytes]]) -> list[int]:
     with Store(location, data_path=data_path) as store:
         barrier.wait()
         results = [ingest_bytes(store, name, data) for name, data in files]
@@ -89,7 +107,7 @@ def _ingest_then_undo_last(barrier: Any, location: str, data_path: str, files: l
         return [r.rows_added for r in results]
 
 
-def _edit_goals_and_pto(barrier: Any, location: str, data_path: str, rounds: int) -> int:
+def _edit_goals_and_pto(barrier: Any, location: str, data_path: str | None, rounds: int) -> int:
     with Store(location, data_path=data_path) as store:
         catalog = load_catalog(store)
         barrier.wait()
@@ -99,7 +117,7 @@ def _edit_goals_and_pto(barrier: Any, location: str, data_path: str, rounds: int
         return rounds
 
 
-def _ingest_and_rotate_links(barrier: Any, location: str, data_path: str, data: bytes, rounds: int) -> int:
+def _ingest_and_rotate_links(barrier: Any, location: str, data_path: str | None, data: bytes, rounds: int) -> int:
     with Store(location, data_path=data_path) as store:
         barrier.wait()
         added = ingest_bytes(store, "fourth.csv", data).rows_added
@@ -171,7 +189,7 @@ def test_four_writers_of_every_kind_at_once_leave_exact_counts(tmp_path: Path, p
         _assert_consistent(store)
 
 
-def _watch_version(barrier: Any, location: str, data_path: str, wait_s: float) -> tuple[int, int, float]:
+def _watch_version(barrier: Any, location: str, data_path: str | None, wait_s: float) -> tuple[int, int, float]:
     with Store(location, data_path=data_path) as store:
         seen = store.data_version()
         barrier.wait()
@@ -179,7 +197,7 @@ def _watch_version(barrier: Any, location: str, data_path: str, wait_s: float) -
         return seen, new, time.monotonic()
 
 
-def _write_after(barrier: Any, location: str, data_path: str, pause_s: float) -> tuple[int, float]:
+def _write_after(barrier: Any, location: str, data_path: str | None, pause_s: float) -> tuple[int, float]:
     with Store(location, data_path=data_path) as store:
         barrier.wait()
         time.sleep(pause_s)

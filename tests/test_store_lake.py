@@ -167,7 +167,8 @@ def test_event_keys_keep_every_digit_on_a_lake(tmp_path: Path) -> None:
         assert matched == 50
 
 
-def test_a_lake_told_another_data_folder_says_which_one_it_uses(tmp_path: Path) -> None:
+def test_a_lake_told_another_data_folder_says_which_one_it_uses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(DATA_PATH_ENV, raising=False)
     spec = _lake(tmp_path)
     Store(spec).close()
     with pytest.raises(BadDatabaseSpec, match=rf"{re.escape(str(tmp_path))}/lake\.sqlite\.files.*{DATA_PATH_ENV}"):
@@ -235,3 +236,13 @@ def test_the_command_line_takes_a_lake_spec_for_db(tmp_path: Path, monkeypatch: 
     with Store(spec) as lake:
         assert lake.scalar("SELECT count(*) FROM events") == 12
         assert lake.scalar("SELECT count(*) FROM batches") == 2
+
+
+def test_a_new_lake_is_fresh_until_its_first_write(tmp_path: Path) -> None:
+    """`make run` seeds the demo team into a new database only; a lake's migrations make a snapshot but no write."""
+    from scorecard.setup import is_fresh
+
+    with Store(_lake(tmp_path)) as lake:
+        assert lake.writes() == 0 and is_fresh(lake)
+        add_rep(lake, "Ana")
+        assert lake.writes() == 1 and not is_fresh(lake)
