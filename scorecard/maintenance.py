@@ -58,7 +58,8 @@ def last_run(store: Store) -> datetime | None:
 def run_if_due(store: Store, now: datetime | None = None) -> MaintenanceRun | None:
     """The scheduler's check: maintain a lake whose last run is over one interval old; None when not due."""
     interval = every()
-    if interval is None or not store.is_lake or store.read_only:
+    # A lake nothing has been written to has nothing to tidy, and stays "new" for `setup` (scorecard/setup.py).
+    if interval is None or not store.is_lake or store.read_only or store.writes() == 0:
         return None
     now = now or datetime.now(UTC)
     last = last_run(store)  # a read without the lock: most checks end here, cheaply

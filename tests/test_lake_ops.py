@@ -104,6 +104,7 @@ def test_of_replicas_on_one_schedule_one_does_the_work(tmp_path: Path, monkeypat
     location, data_path = database_location(tmp_path, "sched.duckdb", backend="ducklake-sqlite")
     monkeypatch.setenv("SCORECARD_DATA_PATH", str(data_path))
     with Store(location) as first, Store(location) as second:
+        assert maintenance.run_if_due(first) is None, "a new lake has nothing to tidy, and stays new for setup"
         _small_batches(first, 3)
         ran = maintenance.run_if_due(first)
         assert ran is not None and ran.ran
