@@ -19,7 +19,7 @@ from scorecard.ingest import IngestOptions, ingest_bytes
 from scorecard.ingest.undo import undo_batch
 from scorecard.localpg import LocalPostgres
 from scorecard.move import MoveRefused, move
-from scorecard.store import MAINTAINED_AT_KEY, Store, lake_users
+from scorecard.store import MAINTAINED_AT_KEY, Store, backend_for, lake_users
 from tests.factories import database_location, fresh_pg_database
 from tests.factories_ingest import GENERIC_HEADER, csv_bytes, generic_rows
 from tests.factories_ui import seed_file
@@ -31,9 +31,15 @@ BATCHES = 15
 @pytest.fixture(params=["ducklake-sqlite", "ducklake-postgres"])
 def lake_spec(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     pg_dsn = request.getfixturevalue("postgres").dsn if request.param == "ducklake-postgres" else None
-    location, data_path = database_location(tmp_path, "lake.duckdb", backend=request.param, pg_dsn=pg_dsn)
-    assert data_path is not None
-    yield location, data_path
+    yield _location(tmp_path, "lake.duckdb", request.param, pg_dsn)
+
+
+def _location(tmp_path: Path, name: str, backend: str, pg_dsn: str | None = None) -> tuple[str, Path]:
+    """A new lake's spec and its data folder (a SQLite catalog's is beside it)."""
+    location, data_path = database_location(tmp_path, name, backend=backend, pg_dsn=pg_dsn)
+    folder = data_path or backend_for(location).data_path
+    assert folder is not None
+    return location, folder
 
 
 def _small_batches(store: Store, n: int) -> list[int]:
@@ -101,7 +107,7 @@ def test_maintenance_merges_small_batches_and_every_number_stays(
 
 
 def test_of_replicas_on_one_schedule_one_does_the_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    location, data_path = database_location(tmp_path, "sched.duckdb", backend="ducklake-sqlite")
+    location, data_path = _location(tmp_path, "sched.duckdb", "ducklake-sqlite")
     monkeypatch.setenv("SCORECARD_DATA_PATH", str(data_path))
     with Store(location) as first, Store(location) as second:
         assert maintenance.run_if_due(first) is None, "a new lake has nothing to tidy, and stays new for setup"
@@ -127,7 +133,7 @@ def test_maintain_on_the_command_line(tmp_path: Path, monkeypatch: pytest.Monkey
     seed_file(file)
     assert main(["maintain", "--db", str(file)]) == 0
     assert "checkpointed" in capsys.readouterr().out
-    location, data_path = database_location(tmp_path, "cli.duckdb", backend="ducklake-sqlite")
+    location, data_path = _location(tmp_path, "cli.duckdb", "ducklake-sqlite")
     monkeypatch.setenv("SCORECARD_DATA_PATH", str(data_path))
     with Store(location) as lake:
         _small_batches(lake, 4)
