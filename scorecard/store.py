@@ -1056,7 +1056,8 @@ def lake_users(location: Path | str, data_path: Path | str | None = None) -> lis
             with psycopg.connect(backend.catalog.removeprefix("postgres:"), autocommit=True) as con:
                 rows = con.execute(
                     "SELECT pid, coalesce(application_name, ''), coalesce(host(client_addr), 'local'), backend_start "
-                    "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend'"
                 ).fetchall()
         except psycopg.OperationalError as exc:
             raise DatabaseUnavailable(f"Cannot reach the PostgreSQL catalog of {backend.describe()}: {str(exc).strip()}") from exc
