@@ -71,6 +71,7 @@ def _files_on_disk(folder: Path) -> int:
     return sum(1 for p in folder.rglob("*.parquet"))
 
 
+@pytest.mark.slow
 def test_maintenance_merges_small_batches_and_every_number_stays(
     lake_spec: tuple[str, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -161,6 +162,7 @@ def _next_ids(db: str) -> dict[str, int]:
         return store.sequence_last_values()
 
 
+@pytest.mark.slow
 def test_a_team_moves_to_a_lake_and_back_losing_nothing(
     lake_spec: tuple[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
