@@ -42,7 +42,7 @@ from typing import Any
 
 from scorecard.rollups import rebuild_weekly_rollups
 from scorecard.scores import rep_scorecard, team_view
-from scorecard.store import Store
+from scorecard.store import Store, upsert
 
 SEED = 7
 REPS = 1000
@@ -150,9 +150,12 @@ def _paired_ms(fn: Callable[[int], object], floor: Callable[[int], object], runs
 
 
 def _bump(store: Store) -> Callable[[], None]:
+    """A write that moves the data version on; on a DuckLake only a commit that changes a row does."""
+    count = iter(range(1, 1 << 62))
+
     def write() -> None:
-        with store.write():
-            pass
+        with store.write() as cur:
+            upsert(cur, "meta", ("key",), {"key": "bench_bump", "value": str(next(count))})
 
     return write
 

@@ -1,6 +1,6 @@
 """Live pages under load: many open rep scorecards, an idle hold, and new data pushed to all of them.
 
-`python -m bench live [--sizes 25,100,200] [--reps R --weeks W] [--fidelity]`
+`python -m bench live [--sizes 25,100,200] [--reps R --weeks W] [--fidelity] [--lake [--replicas N]]`
 
 For each size N the app is started afresh (`streamlit run server.py` on a copy
 of the demo database, see `bench.live_server`) and N tabs are opened with the
@@ -28,6 +28,12 @@ bench/out/live-<timestamp>.json. Sizes above 200 use the 1,000-rep ×
 `--reps/--weeks` say otherwise. `--fidelity` instead compares one page in
 headless Chromium with the same page in the client (`bench.live_fidelity`).
 
+`--lake` serves the same demo from a DuckLake with a PostgreSQL catalog (a
+throwaway server; the demo file is moved in with `move`), and `--replicas N`
+starts N app replicas on it with nginx in front (deploy/nginx-site.conf): the
+tabs connect to nginx, whose cookie keeps each on one replica, and the inbox is
+shared by all. Server CPU and RSS are then summed over the replicas.
+
 The client runs in this process and shares the machine with the server:
 figures are reported with the load average and this process's own CPU.
 """
@@ -53,7 +59,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.live_client import SUCCESS, PageClient
-from bench.live_server import OUT, AppServer, Rep, Team, cpu_percent, demo_db, read_team, sample
+from bench.live_server import OUT, AppServer, LakeReplicas, Rep, Team, cpu_percent, demo_db, read_team
 
 DEFAULT_SIZES = (25, 100, 200)
 RAMP_S = {25: 5.0, 100: 10.0, 200: 20.0, 500: 40.0}
@@ -254,12 +260,16 @@ class Watched:
 class SizeRun:
     """One size: a fresh server, N tabs, the three phases, and the error count."""
 
-    def __init__(self, n: int, db: Path, team: Team, scale: tuple[int, int], idle_s: float, workdir: Path) -> None:
+    def __init__(
+        self, n: int, db: Path, team: Team, scale: tuple[int, int], idle_s: float, workdir: Path, lake: Lake | None = None
+    ) -> None:
         if n > len(team.reps):
             raise SystemExit(f"N={n} needs at least {n} reps; the demo has {len(team.reps)} (use --reps)")
         self.n, self.team, self.idle_s = n, team, idle_s
         self.reps = team.reps[:n]
-        self.server = AppServer(db, workdir)
+        self.server: AppServer | LakeReplicas = (
+            AppServer(db, workdir) if lake is None else LakeReplicas(db, workdir, lake.replicas, lake.pg_dsn)
+        )
         self.result = SizeResult(n, scale[0], scale[1], ramp_seconds(n))
         self.pages: list[PageClient] = []
         self.tasks: list[asyncio.Task[None]] = []
@@ -270,7 +280,7 @@ class SizeRun:
         await asyncio.to_thread(self.server.start)
         try:
             await asyncio.sleep(SETTLE_S)
-            self.result.rss_before = sample(self.server.pid).rss_bytes
+            self.result.rss_before = self.server.sample().rss_bytes
             await self._open_storm()
             await self._idle()
             await self._fanout()
@@ -314,9 +324,9 @@ class SizeRun:
 
     async def _idle(self) -> None:
         await asyncio.sleep(SETTLE_S)
-        before = sample(self.server.pid)
+        before = self.server.sample()
         await asyncio.sleep(self.idle_s)
-        after = sample(self.server.pid)
+        after = self.server.sample()
         r = self.result
         r.idle_s = after.at - before.at
         r.idle_cpu_pct = cpu_percent(before, after)
@@ -403,8 +413,21 @@ def _between(times: Sequence[float], start: float, end: float) -> int:
 
 
 # -- driver --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Lake:
+    """Run each size on a DuckLake (PostgreSQL catalog at `pg_dsn`) with this many replicas (nginx in front of 2+)."""
+
+    replicas: int
+    pg_dsn: str
+
+
 def run_sizes(
-    sizes: Sequence[int], *, reps: int | None = None, weeks: int | None = None, idle_s: float = IDLE_S
+    sizes: Sequence[int],
+    *,
+    reps: int | None = None,
+    weeks: int | None = None,
+    idle_s: float = IDLE_S,
+    lake: Lake | None = None,
 ) -> list[SizeResult]:
     results = []
     for n in sizes:
@@ -413,7 +436,7 @@ def run_sizes(
         db = demo_db(*scale)
         team = read_team(db)  # before the server starts: it locks the file
         with tempfile.TemporaryDirectory(prefix=f"live-{n}-") as tmp:
-            result = asyncio.run(SizeRun(n, db, team, scale, idle_s, Path(tmp)).measure())
+            result = asyncio.run(SizeRun(n, db, team, scale, idle_s, Path(tmp), lake).measure())
         results.append(result)
         print(render_table([result]).splitlines()[-1], file=sys.stderr, flush=True)
     return results
@@ -465,13 +488,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--weeks", type=int, help="demo weeks (default 26, or 104 above 200 pages)")
     parser.add_argument("--idle", type=float, default=IDLE_S, help="idle hold in seconds (default 30)")
     parser.add_argument("--fidelity", action="store_true", help="compare one page in Chromium with the client")
+    parser.add_argument(
+        "--lake", action="store_true", help="serve the demo from a DuckLake on a throwaway PostgreSQL instead of the file"
+    )
+    parser.add_argument("--replicas", type=int, default=1, help="with --lake: app replicas (nginx in front of 2 or more)")
     parser.add_argument("--page", help="with --fidelity: the page's query string (default a rep's scorecard)")
     args = parser.parse_args(argv)
     if args.fidelity:
         from bench.live_fidelity import run_fidelity
 
         return run_fidelity(reps=args.reps or 200, weeks=args.weeks or 26, page=args.page, idle_s=min(args.idle, 20.0))
-    results = run_sizes(args.sizes, reps=args.reps, weeks=args.weeks, idle_s=args.idle)
+    if args.replicas < 1 or (args.replicas > 1 and not args.lake):
+        parser.error("--replicas N needs --lake and N >= 1: replicas share one DuckLake")
+    if args.lake:
+        from scorecard.localpg import LocalPostgres
+
+        with LocalPostgres() as pg:
+            results = run_sizes(
+                args.sizes, reps=args.reps, weeks=args.weeks, idle_s=args.idle, lake=Lake(args.replicas, pg.dsn)
+            )
+    else:
+        results = run_sizes(args.sizes, reps=args.reps, weeks=args.weeks, idle_s=args.idle)
+    where = f"a DuckLake on PostgreSQL, {args.replicas} replica(s)" + (" behind nginx" if args.replicas > 1 else "") if args.lake else "the file"
+    print(f"served from {where}")
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} cores")
     print(render_table(results))
     print(render_notes(results))

@@ -19,6 +19,7 @@ from datetime import date
 from datetime import time as dt_time
 from pathlib import Path
 
+from scorecard.replicas import Nginx
 from tests.serving import ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,6 +126,9 @@ class AppServer(ServerProcess):
             raise RuntimeError("the server is not running")
         return self.proc.pid
 
+    def sample(self) -> ProcSample:
+        return sample(self.pid)
+
     def log_tail(self, chars: int = 4000) -> str:
         return self.log_text()[-chars:] if self.log.exists() else ""
 
@@ -134,3 +138,73 @@ class AppServer(ServerProcess):
             return []
         lines = self.log.read_text(errors="replace").splitlines()
         return [line for line in lines if any(word in line for word in LOG_PROBLEMS)]
+
+
+class LakeReplicas:
+    """The demo moved into a DuckLake with a PostgreSQL catalog, `count` app replicas on it, and nginx in front of two or more.
+
+    It stands in for `AppServer` in the live benchmark: `host`/`port` are what
+    the tabs connect to (nginx's, whose cookie keeps each tab on one replica, or
+    the one replica's), the inbox is shared by every replica, and `sample()`
+    sums the replicas' CPU and memory. Maintenance is off: it would run once
+    at the first start of a new lake and colour the first size's figures.
+    """
+
+    def __init__(self, db: Path, workdir: Path, count: int, pg_dsn: str) -> None:
+        from scorecard.move import move
+
+        self.workdir = workdir
+        self.inbox = workdir / "inbox"
+        self.inbox.mkdir()
+        self.data_path = workdir / "lake"
+        self.spec = f"ducklake:postgres:{_fresh_database(pg_dsn)}"
+        move(db, self.spec, data_path=self.data_path)
+        env = {"SCORECARD_DATA_PATH": str(self.data_path), "SCORECARD_MAINTAIN_EVERY": "off"}
+        self.replicas = [
+            AppServerOnLake(self.spec, self.inbox, workdir / f"replica-{n + 1}.log", env) for n in range(count)
+        ]
+        self.proxy: Nginx | None = None
+        self.host = "127.0.0.1"
+        self.port = 0
+
+    def start(self) -> None:
+        for replica in self.replicas:
+            replica.start()
+        if len(self.replicas) > 1:
+            self.proxy = Nginx([f"127.0.0.1:{r.port}" for r in self.replicas], self.workdir / "nginx").start()
+            self.port = self.proxy.port
+        else:
+            self.port = self.replicas[0].port
+
+    def stop(self) -> None:
+        if self.proxy is not None:
+            self.proxy.stop()
+        for replica in self.replicas:
+            replica.stop()
+
+    def sample(self) -> ProcSample:
+        parts = [sample(r.proc.pid) for r in self.replicas if r.proc is not None]
+        return ProcSample(time.perf_counter(), sum(p.cpu_s for p in parts), sum(p.rss_bytes for p in parts))
+
+    def log_problems(self) -> list[str]:
+        lines = [line for r in self.replicas if r.log.exists() for line in r.log.read_text(errors="replace").splitlines()]
+        return [line for line in lines if any(word in line for word in LOG_PROBLEMS)]
+
+
+class AppServerOnLake(ServerProcess):
+    """One replica: the tests' server process on the lake, with the lake's data folder and the bench's passcode."""
+
+    def __init__(self, spec: str, inbox: Path, log: Path, env: dict[str, str]) -> None:
+        super().__init__(spec, inbox, log, passcode=PASSCODE, startup_timeout_s=STARTUP_TIMEOUT_S)
+        self.extra_env.update(env)
+
+
+def _fresh_database(dsn: str) -> str:
+    import uuid
+
+    import psycopg
+
+    name = f"live_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(dsn, autocommit=True) as con:
+        con.execute(f'CREATE DATABASE "{name}"')  # a name made here, of hex digits
+    return f"{dsn} dbname={name}"

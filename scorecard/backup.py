@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 
 from scorecard._schema import MIGRATIONS
-from scorecard.store import Store, backend_for, open_store, private_files, sql_literal
+from scorecard.store import Store, backend_for, last_handed_out, open_store, private_files, sql_literal
 
 BACKUP_DIR_NAME = "backups"
 # Every DuckDB file carries this magic at byte 8 of its header.
@@ -251,21 +251,6 @@ def _sequence_columns(con: duckdb.DuckDBPyConnection, home: str) -> dict[str, tu
     return found
 
 
-def _last_handed_out(start: int | None, last: int | None) -> int:
-    """The last id an uploaded sequence handed out.
-
-    A backup is written by COPY FROM DATABASE, which (DuckDB 1.5) re-creates
-    each sequence starting at its next value and reports that start as its last
-    value although it has handed out nothing. Our own sequences start at 1, so
-    one that starts higher and reports its start has handed out the ids below it.
-    """
-    if last is None:
-        return 0
-    if start is not None and start > 1 and last == start:
-        return int(last) - 1
-    return int(last)
-
-
 def _carry_sequences(con: duckdb.DuckDBPyConnection, home: str) -> None:
     """Move each new sequence past the upload's value and past every id already in its table."""
     columns = _sequence_columns(con, home)
@@ -274,7 +259,7 @@ def _carry_sequences(con: duckdb.DuckDBPyConnection, home: str) -> None:
             "SELECT start_value, last_value FROM duckdb_sequences() WHERE database_name = ? AND sequence_name = ?",
             [UPLOAD, name],
         ).fetchone()
-        target = _last_handed_out(row[0], row[1]) if row else 0
+        target = last_handed_out(row[0], row[1]) if row else 0
         if name in columns:
             table, column = columns[name]
             used = con.execute(f"SELECT max({_quote(column)}) FROM main.{_quote(table)}").fetchone()

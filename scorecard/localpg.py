@@ -82,6 +82,12 @@ class LocalPostgres:
         if self._as_postgres:
             entry = pwd.getpwnam("postgres")
             os.chown(self.folder, entry.pw_uid, entry.pw_gid)
+            reachable = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(self.folder)], check=False)
+            if reachable.returncode != 0:
+                raise RuntimeError(
+                    f"PostgreSQL runs as the postgres user here (the server refuses root), and that user cannot reach "
+                    f"{self.folder}: a folder above it is private. Choose a folder under /tmp, or one the postgres user can enter."
+                )
         self._checked(self._run("initdb", "-D", str(self.data_dir), "-U", USER, "--auth=trust", "-E", "UTF8", "--no-sync"))
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
         self._checked(self._run("pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", str(self.folder / "server.log"), "-w", "start"))

@@ -142,6 +142,9 @@ def resolve_or_create(cur: duckdb.DuckDBPyConnection, refs: Sequence[RepRef]) ->
     ids: dict[RepRef, int] = {}
     created: list[str] = []
     proposals: list[MergeProposal] = []
+    # New reps get placeholder ids (-1, -2, ...) here and real ones below, all in one draw and one insert:
+    # on a DuckLake every statement inside the transaction costs a catalog round trip, per rep.
+    pending: list[tuple[str, str, str | None, str | None]] = []
     for ref in refs:
         email, name = match_key(ref.email), match_key(ref.name)
         found = by_email.get(email) if email else None
@@ -152,12 +155,8 @@ def resolve_or_create(cur: duckdb.DuckDBPyConnection, refs: Sequence[RepRef]) ->
         if found is None:
             display = _display(ref.name or "") or _display(ref.email or "").split("@")[0]
             slug = _unique_slug(slugify(display), slugs)
-            found = next_ids(cur, "rep_id_seq")[0]
-            cur.execute(
-                "INSERT INTO reps (rep_id, slug, display_name, email, team, aliases) "
-                "VALUES (?, ?, ?, ?, coalesce(?, 'Sales'), [])",
-                [found, slug, display, normalize_name(ref.email) or None, ref.team],
-            )
+            pending.append((slug, display, normalize_name(ref.email) or None, ref.team))
+            found = -len(pending)
             slugs.add(slug)
             created.append(display)
             if email:
@@ -170,7 +169,25 @@ def resolve_or_create(cur: duckdb.DuckDBPyConnection, refs: Sequence[RepRef]) ->
             elif fold:
                 folded[fold] = (found, display)
         ids[ref] = found
-    return Resolution(ids=ids, new_reps=created, merge_proposals=proposals)
+    if not pending:
+        return Resolution(ids=ids, new_reps=created, merge_proposals=proposals)
+    real = next_ids(cur, "rep_id_seq", len(pending))
+
+    def actual(rep_id: int) -> int:
+        return real[-rep_id - 1] if rep_id < 0 else rep_id
+
+    cur.execute(
+        "INSERT INTO reps (rep_id, slug, display_name, email, team, aliases) VALUES "
+        + ", ".join("(?, ?, ?, ?, coalesce(?, 'Sales'), [])" for _ in pending),
+        [value for rep_id, row in zip(real, pending, strict=True) for value in (rep_id, *row)],
+    )
+    return Resolution(
+        ids={ref: actual(rep_id) for ref, rep_id in ids.items()},
+        new_reps=created,
+        merge_proposals=[
+            MergeProposal(p.new_name, actual(p.new_rep_id), p.existing_name, actual(p.existing_rep_id)) for p in proposals
+        ],
+    )
 
 
 def _unique_slug(base: str, taken: set[str]) -> str:

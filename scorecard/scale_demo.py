@@ -47,10 +47,16 @@ def run(replicas: int, port: int, reps: int, keep: Path | None) -> int:
         nonlocal stopping
         stopping = True
 
+    # Ctrl-C (SIGINT) and SIGTERM both stop everything. SIGINT is handled here rather than left to Python's
+    # KeyboardInterrupt: a shell starts a background job with SIGINT ignored, and Python then never raises it.
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     with ExitStack() as stack:
-        _say(f"starting PostgreSQL in {folder / 'postgres'}…")
-        pg = stack.enter_context(LocalPostgres(folder / "postgres"))
+        # Under root the server runs as the postgres user, which cannot enter our private temporary folder:
+        # it gets a temporary folder of its own unless everything is kept in one folder.
+        pg = LocalPostgres(folder / "postgres") if keep is not None else LocalPostgres()
+        _say(f"starting PostgreSQL in {pg.folder}…")
+        stack.enter_context(pg)
         spec = f"ducklake:postgres:{pg.dsn}"
         data_path = folder / "lake"
         inbox = folder / "inbox"
@@ -76,15 +82,15 @@ def run(replicas: int, port: int, reps: int, keep: Path | None) -> int:
             f"inbox shared by every replica: {inbox}\n"
             "Ctrl-C stops everything."
         )
-        try:
-            while not stopping:
-                for n, server in enumerate(servers):
-                    if server.proc is not None and server.proc.poll() is not None:
-                        _say(f"replica {n + 1} exited; see {server.log}")
-                        server.proc = None
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
+        while not stopping:
+            for n, server in enumerate(servers):
+                if server.proc is not None and server.proc.poll() is not None:
+                    _say(f"replica {n + 1} exited; see {server.log}")
+                    server.proc = None
+            if all(server.proc is None for server in servers):
+                _say("every replica has exited")
+                break
+            time.sleep(0.5)
         _say("\nstopping nginx, the replicas and PostgreSQL…")
     if keep is None:
         shutil.rmtree(folder, ignore_errors=True)

@@ -7,9 +7,10 @@ the same holds when the router is served without the lifespan
 (`streamlit run app.py`); every step is idempotent and cheap once done.
 
 When the server mounts the HTTP routes (server.py), `start()` also writes the
-server file beside the database, so the command line can send its commands to
-this process while it holds the database; `stop()` removes it
-(scorecard/serverfile.py, docs/api.md).
+server file beside a database file, so the command line can send its commands
+to this process while it holds the file; `stop()` removes it
+(scorecard/serverfile.py, docs/api.md). A DuckLake gets none: no process holds
+it, every replica and the command line open it alike (docs/scale-out.md).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scorecard import auth, serverfile
+from scorecard import auth, maintenance, serverfile
 from scorecard.inbox import start_inbox_watcher, stop_inbox_watcher
 from scorecard.live import LivePages, live_pages, stop_live_pages
 from scorecard.notify.scheduler import Scheduler, start_scheduler, stop_scheduler
@@ -90,6 +91,7 @@ def start() -> Services:
             _stop(_started)
         for name in _WARM_IMPORTS:
             importlib.import_module(name)
+        maintenance.every()  # a bad setting stops the start, with its message
         store = open_store(wanted[0])
         auth.manager_passcode(data_dir())
         if wanted[1] is not None:
@@ -97,7 +99,8 @@ def start() -> Services:
         serving = _serving()
         live = live_pages(store.path) if serving else None
         scheduler = start_scheduler(store.path) if serving else None
-        if serving and _routes_mounted:
+        # Only a file is held by one process; on a lake the command line opens the lake itself.
+        if serving and _routes_mounted and not store.is_lake:
             _publish(store.path)
         if serving and _started is None:
             _tune_gc()

@@ -38,6 +38,8 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -724,28 +726,8 @@ class Store:
         raise AssertionError("unreachable")
 
     def maintenance(self) -> None:
-        """Tidy the storage under the write lock: a checkpoint of the file, or the lake's compaction and cleanup."""
-        if self.read_only:
-            raise PermissionError(f"{self.backend.describe()} is open read-only")
-        if not self.backend.is_lake:
-            with self._one_writer(), self._cursor() as cur:
-                cur.execute("CHECKPOINT")
-            return
-
-        # A lake's CHECKPOINT merges small files, flushes inlined rows and deletes files no snapshot needs.
-        def checkpoint(cur: duckdb.DuckDBPyConnection) -> None:
-            cur.execute(f"CHECKPOINT {LAKE_ALIAS}")
-
-        with self._one_writer(), self._cursor() as cur:
-            for attempt in range(1, CONFLICT_ATTEMPTS + 1):
-                try:
-                    checkpoint(cur)
-                    break
-                except duckdb.TransactionException as exc:
-                    if not _is_conflict(exc) or attempt == CONFLICT_ATTEMPTS:
-                        raise
-                    time.sleep(0.05 * attempt)
-        self._refresh_version()
+        """Tidy the storage with the documented windows (see `maintain`)."""
+        self.maintain()
 
     def copy_to(self, target: Path) -> None:
         """Copy the whole database into a new file at `target`, as one consistent snapshot.
@@ -870,6 +852,252 @@ class Store:
                 with suppress(duckdb.Error):
                     cur.rollback()
                 raise
+
+    # -- compaction and clean-up (docs/scale-out.md, "Maintenance") ------------------------------------------
+    def maintain(
+        self,
+        *,
+        keep_snapshots: timedelta | None = None,
+        keep_files: timedelta | None = None,
+        unless_done_within: timedelta | None = None,
+        now: datetime | None = None,
+    ) -> MaintenanceRun:
+        """Tidy the storage under the write lock, so it never overlaps a write of any process.
+
+        A file is checkpointed. A lake moves rows kept inside its catalog out
+        to Parquet, merges adjacent small files, rewrites files that are
+        mostly deleted rows, forgets snapshots older than `keep_snapshots`,
+        and deletes files that no snapshot has needed for `keep_files` (and
+        files no commit ever claimed, left by a writer that died), so a query
+        still reading an older snapshot never loses its files.
+
+        `unless_done_within`: skip when any process finished a run more
+        recently than that (read under the lock from `meta`), so of several
+        replicas on one schedule one does the work and the others find it done.
+        `now` (UTC, default the clock) is when the run counts as done and where the windows end.
+        """
+        if self.read_only:
+            raise PermissionError(f"{self.backend.describe()} is open read-only")
+        keep_snapshots = KEEP_SNAPSHOTS if keep_snapshots is None else keep_snapshots
+        keep_files = KEEP_FILES if keep_files is None else keep_files
+        started = time.monotonic()
+        with self._one_writer():
+            if not self.backend.is_lake:
+                with self._cursor() as cur:
+                    cur.execute("CHECKPOINT")
+                return MaintenanceRun(True, 0, 0, 0, 0, time.monotonic() - started)
+            now = now or datetime.now(UTC)
+            last = self.scalar("SELECT value FROM meta WHERE key = ?", [MAINTAINED_AT_KEY])
+            if unless_done_within is not None and last:
+                with suppress(ValueError):
+                    if now - datetime.fromisoformat(str(last)) < unless_done_within:
+                        return MaintenanceRun(False, 0, 0, 0, 0, time.monotonic() - started)
+            files_before = self.lake_file_count()
+            alias = sql_literal(LAKE_ALIAS)
+
+            def cutoff(window: timedelta) -> str:
+                # Each window ends when its step starts: a file this run's expiry made unneeded
+                # has been unneeded for zero seconds by the time the clean-up looks at it.
+                assert now is not None
+                return self._cutoff(now + timedelta(seconds=time.monotonic() - started), window)
+
+            self._lake_call(f"ducklake_flush_inlined_data({alias})")
+            self._lake_call(f"ducklake_merge_adjacent_files({alias})")
+            self._lake_call(f"ducklake_rewrite_data_files({alias})")
+            expired = self._lake_call(
+                f"ducklake_expire_snapshots({alias}, older_than => CAST(? AS TIMESTAMPTZ))", [cutoff(keep_snapshots)]
+            )
+            deleted = self._lake_call(
+                f"ducklake_cleanup_old_files({alias}, older_than => CAST(? AS TIMESTAMPTZ))", [cutoff(keep_files)]
+            )
+            deleted += self._lake_call(
+                f"ducklake_delete_orphaned_files({alias}, older_than => CAST(? AS TIMESTAMPTZ))", [cutoff(keep_files)]
+            )
+            files_after = self.lake_file_count()
+
+            def mark(cur: duckdb.DuckDBPyConnection) -> None:
+                upsert(cur, "meta", ("key",), {"key": MAINTAINED_AT_KEY, "value": now.isoformat()})
+
+            self.retrying(mark)
+        self._refresh_version()
+        return MaintenanceRun(True, files_before, files_after, expired, deleted, time.monotonic() - started)
+
+    def lake_file_count(self) -> int:
+        """How many Parquet files (data and deletions) the lake's newest snapshot reads; 0 for a file."""
+        if not self.backend.is_lake:
+            return 0
+        tables = [str(r[0]) for r in self.fetchall("SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [LAKE_ALIAS])]
+        total = 0
+        for table in tables:
+            total += int(
+                self.scalar(
+                    "SELECT count(*) + count(delete_file) FROM ducklake_list_files(?, ?)", [LAKE_ALIAS, table]
+                )
+                or 0
+            )
+        return total
+
+    def _cutoff(self, now: datetime, window: timedelta) -> str:
+        """`window` before `now`, as DuckLake's maintenance takes a time (text, UTC).
+
+        A SQLite catalog compares these times by calendar day only (anything
+        from the cutoff's day counts as older), so there the cutoff goes back
+        to the end of the day before: nothing younger than `window` is ever
+        expired or deleted. A zero window needs no such care: nothing is newer than now.
+        """
+        moment = now - window
+        if self.backend.kind == LAKE_SQLITE and window > timedelta(0):
+            moment = datetime.combine(moment.date(), dt_time.min, UTC) - timedelta(microseconds=1)
+        return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}+00"
+
+    def _lake_call(self, call: str, params: Params = None) -> int:
+        """Run one of DuckLake's maintenance functions (the caller holds the write lock); how many rows it reported."""
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                with self._cursor() as cur:
+                    return int(cur.execute(f"SELECT count(*) FROM {call}", params).fetchall()[0][0])
+            except duckdb.TransactionException as exc:
+                if not _is_conflict(exc) or attempt == CONFLICT_ATTEMPTS:
+                    raise
+                time.sleep(0.05 * attempt)
+        raise AssertionError("unreachable")
+
+    # -- whole-database reads (moving a team between backends, scorecard/move.py) -----------------------------
+    @contextmanager
+    def snapshot(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside one read transaction: every query on it sees the same committed state."""
+        with self._cursor() as cur:
+            cur.begin()
+            try:
+                yield cur
+            finally:
+                with suppress(duckdb.Error):
+                    cur.rollback()
+
+    def sequence_last_values(self) -> dict[str, int]:
+        """The last id each sequence of `_schema.SEQUENCES` handed out (0: none), from the file's sequences
+        or the lake's counters, and never below the highest id stored."""
+        found: dict[str, int] = {}
+        for sequence, (table, column) in SEQUENCES.items():
+            if self.backend.is_lake:
+                counter = self.scalar("SELECT max(CAST(value AS BIGINT)) FROM meta WHERE key = ?", [f"next_id:{sequence}"])
+            else:
+                row = self.fetchone(
+                    "SELECT start_value, last_value FROM duckdb_sequences() "
+                    "WHERE sequence_name = ? AND database_name = current_database()",
+                    [sequence],
+                )
+                counter = last_handed_out(row[0], row[1]) if row else 0
+            stored = self.scalar(f"SELECT max({_quote_identifier(column)}) FROM {_quote_identifier(table)}")
+            found[sequence] = max(int(counter or 0), int(stored or 0))
+        return found
+
+
+# 2**127, and 10**19: the pieces of a 128-bit key's decimal text (see `key_as_stored`).
+_HALF_UHUGEINT = "CAST(170141183460469231731687303715884105728 AS UHUGEINT)"
+_TEN_TO_19 = "CAST(10000000000000000000 AS UHUGEINT)"
+
+
+def key_as_stored(cur: duckdb.DuckDBPyConnection, expression: str, table: str = "events") -> str:
+    """SQL for the 128-bit event key `expression` as `table`.event_key stores it: the number on a file, its text on a lake.
+
+    DuckDB's own UHUGEINT-to-text cast takes about 0.1 ms a value, so an import of
+    a million rows into a lake would spend minutes on it; this spells the same
+    digits through 64- and 127-bit integers, whose casts are fast. Which applies
+    is read from the table, like `next_ids`, so callers need not know the backend.
+    """
+    kind = cur.execute(
+        "SELECT data_type FROM duckdb_columns() WHERE database_name = current_database() AND table_name = ? "
+        "AND column_name = 'event_key'",
+        [table],
+    ).fetchall()
+    return key_text(expression) if kind and kind[0][0] == "VARCHAR" else expression
+
+
+def key_text(expression: str) -> str:
+    """SQL for the exact decimal text of the UHUGEINT `expression`, fast (see `key_as_stored`)."""
+    k = f"({expression})"
+    return (
+        f"CASE WHEN {k} < {_HALF_UHUGEINT} THEN CAST(CAST({k} AS HUGEINT) AS VARCHAR) "
+        f"ELSE CAST(CAST({k} // {_TEN_TO_19} AS HUGEINT) AS VARCHAR) "
+        f"|| lpad(CAST(CAST({k} % {_TEN_TO_19} AS UBIGINT) AS VARCHAR), 19, '0') END"
+    )
+
+
+def last_handed_out(start: int | None, last: int | None) -> int:
+    """The last id a file's sequence handed out, from `duckdb_sequences()`'s start and last value.
+
+    DuckDB (1.5) writes a sequence to disk as its next value: reopened (or
+    copied by COPY FROM DATABASE), it starts at that value and reports it as
+    its last value although it has handed out nothing since. Our sequences
+    start at 1, so one that starts higher and reports its start has handed
+    out the ids below it.
+    """
+    if last is None:
+        return 0
+    if start is not None and start > 1 and last == start:
+        return int(last) - 1
+    return int(last)
+
+
+def lake_users(location: Path | str, data_path: Path | str | None = None) -> list[str]:
+    """The other processes that have the lake named `location` open right now (empty for a file).
+
+    Every read-write store of a lake keeps its write lock's handle open from
+    its first migration on: a session on the PostgreSQL catalog database, or
+    the lock file beside a SQLite catalog. So an app server on the lake shows
+    here even while idle. Call it before opening the lake in this process.
+    """
+    backend = backend_for(location, data_path)
+    if backend.kind == LAKE_POSTGRES:
+        import psycopg
+
+        try:
+            with psycopg.connect(backend.catalog.removeprefix("postgres:"), autocommit=True) as con:
+                rows = con.execute(
+                    "SELECT pid, coalesce(application_name, ''), coalesce(host(client_addr), 'local'), backend_start "
+                    "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend'"
+                ).fetchall()
+        except psycopg.OperationalError as exc:
+            raise DatabaseUnavailable(f"Cannot reach the PostgreSQL catalog of {backend.describe()}: {str(exc).strip()}") from exc
+        return [f"a session from {addr} (PostgreSQL pid {pid}, {name or 'unnamed'}, since {since:%Y-%m-%d %H:%M})" for pid, name, addr, since in rows]
+    if backend.kind == LAKE_SQLITE:
+        catalog = Path(backend.catalog.removeprefix("sqlite:"))
+        watched = {str(catalog), str(catalog) + ".write-lock"}
+        users = []
+        for proc in Path("/proc").glob("[0-9]*"):
+            if proc.name == str(os.getpid()):
+                continue
+            try:
+                held = any(os.readlink(fd) in watched for fd in (proc / "fd").iterdir())
+            except OSError:  # gone, or another account's: not visible
+                continue
+            if held:
+                users.append(f"process {proc.name}")
+        return users
+    return []
+
+
+# The time of the last finished maintenance run, ISO with offset (Store.maintain).
+MAINTAINED_AT_KEY = "maintained_at"
+# How long a lake keeps old snapshots, and files no snapshot needs any more (docs/scale-out.md, "Maintenance").
+# Nothing in the app reads an older snapshot: undo, corrections and parked events are rows of the newest one.
+KEEP_SNAPSHOTS = timedelta(days=7)
+# A query that started before a merge still reads the files it replaced; none runs for a day.
+KEEP_FILES = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class MaintenanceRun:
+    """What one `Store.maintain` did."""
+
+    ran: bool  # False: another process had just done it
+    files_before: int  # Parquet files the newest snapshot read (0 on a file)
+    files_after: int
+    snapshots_expired: int
+    files_deleted: int
+    seconds: float
 
 
 # -- writes that hold on every backend -------------------------------------------

@@ -134,11 +134,11 @@ class Parser(argparse.ArgumentParser):
 
 def _modules() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
     # Imported here so `--help` stays fast and a module's import error names itself.
-    from scorecard.cli import backup, coaching, contests, data, demo, digest, goals, report, tokens
+    from scorecard.cli import backup, coaching, contests, data, demo, digest, goals, lake, report, tokens
 
     return [
         data.register, report.register, goals.register, contests.register, coaching.register, demo.register,
-        backup.register, tokens.register, digest.register,
+        backup.register, tokens.register, digest.register, lake.register,
     ]  # fmt: skip
 
 
@@ -173,6 +173,21 @@ def add_command(
     return parser
 
 
+def add_command_without_store(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    handler: Callable[[argparse.Namespace], int],
+    help_text: str,
+) -> argparse.ArgumentParser:
+    """Add a sub-command that names its own databases (no `--db`) and opens them itself: `handler(args)`.
+
+    Nothing is opened before it runs, so it never creates the default database; it never runs through the app.
+    """
+    parser = sub.add_parser(name, help=help_text, description=help_text)
+    parser.set_defaults(handler=None, without_store=handler, through_app=False, reads=None)
+    return parser
+
+
 def through_app_commands(parser: argparse.ArgumentParser) -> list[str]:
     """The commands that run inside the app while it holds the database."""
     for action in parser._actions:
@@ -195,6 +210,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(arguments)
+    without_store = getattr(args, "without_store", None)
+    if without_store is not None:
+        try:
+            return int(without_store(args))
+        except UsageError as exc:
+            parser.print_usage(err())
+            print(f"error: {exc}", file=err())
+            return 2
     db = args.db or default_db_path()
     try:
         store = Store(db)

@@ -30,7 +30,7 @@ from scorecard.ingest.identity import EVENT_COLUMNS, keyed_events_sql
 from scorecard.ingest.model import IngestOptions, IngestResult, Prepared, Progress, noop
 from scorecard.rollups import mark_touched, refresh_rollups
 from scorecard.roster import RepRef, Resolution, resolve_or_create
-from scorecard.store import Store, next_ids, upsert
+from scorecard.store import Store, key_as_stored, next_ids, upsert
 
 # The details a record's versions are compared on: a change in any is a correction.
 # A stored currency of NULL (none stated, or stored before currencies were kept) matches any.
@@ -232,7 +232,7 @@ def _apply(
         cur.execute(f"DELETE FROM events WHERE event_id IN ({superseded})")
     cur.execute(
         f"""INSERT INTO events ({EVENT_COLUMNS})
-            SELECT ? + p.ord + 1, p.event_key, f.rep_id, f.occurred_at, f.raw_type, f.raw_outcome, f.raw_subject,
+            SELECT ? + p.ord + 1, {key_as_stored(cur, "p.event_key")}, f.rep_id, f.occurred_at, f.raw_type, f.raw_outcome, f.raw_subject,
                    f.activity_label, f.outcome_label, f.amount, f.record_id, ?, f.currency, ?
             FROM _plan p JOIN _file_events f USING (ord) WHERE p.status IN ('new', 'corrected')""",
         [base, batch_id, source],

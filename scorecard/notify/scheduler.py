@@ -1,7 +1,9 @@
 """The server's digest scheduler: one thread sweeping the outbox every half minute.
 
 Started and stopped with the server (scorecard.server_life). Everything it
-knows is in the database, so a restart picks up where it left off.
+knows is in the database, so a restart picks up where it left off. The same
+thread checks whether a DuckLake's storage maintenance is due
+(scorecard.maintenance), so every replica's background work has one home.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 import threading
 from pathlib import Path
 
+from scorecard import maintenance
 from scorecard.notify.outbox import sweep
 from scorecard.store import open_store
 
@@ -47,6 +50,10 @@ class Scheduler:
                     log.info("digests: %s planned, %s sent, %s failed (will retry)", planned, sent, failed)
             except Exception:  # the next sweep may succeed: never let the thread die
                 log.exception("digests: a sweep failed")
+            try:
+                maintenance.run_if_due(open_store(self.store_path))
+            except Exception:  # tried again at the next pass; the data is untouched by a failed run
+                log.exception("maintenance: a run failed")
             self._stop.wait(self.interval_s)
 
 
