@@ -106,7 +106,7 @@ def _locked(path: Path) -> bool:
     try:
         duckdb.connect(str(path), read_only=True).close()
     except duckdb.IOException as exc:
-        return "lock" in str(exc).lower()
+        return "could not set lock" in str(exc).lower()
     except duckdb.Error:
         return False
     return False

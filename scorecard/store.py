@@ -96,6 +96,10 @@ class ExtensionMissing(RuntimeError):
     """A DuckDB extension the lake needs is not installed from its wheel."""
 
 
+class FileFromNewerDuckDB(RuntimeError):
+    """The file was written by a newer DuckDB (the app's builds before 1.5.5 used DuckDB 2.0)."""
+
+
 class DatabaseUnavailable(RuntimeError):
     """The lake's catalog database cannot be reached."""
 
@@ -504,11 +508,18 @@ class Store:
         try:
             return duckdb.connect(str(self.path), read_only=self.read_only, config=dict(_NO_AUTOMATIC_EXTENSIONS))
         except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
+            # Not just "lock": a corrupt file's message says "block", and that is no reason to blame the app.
+            if "could not set lock" in str(exc).lower():
                 raise DatabaseLocked(
                     f"{self.path} is in use by another process (normally the running app). "
                     "Upload through the app's Upload page, or drop the file into data/inbox/. "
                     "To run several app processes on one database, use a DuckLake (docs/scale-out.md)."
+                ) from exc
+            if "newer version of duckdb" in str(exc).lower():
+                raise FileFromNewerDuckDB(
+                    f"{self.path} was written by a newer DuckDB (2.0, which earlier builds of this app used) "
+                    "and this build runs DuckDB 1.5.5. Nothing was changed. Convert it once, as "
+                    "docs/scale-out.md ('A file written by DuckDB 2.0') shows, then start again."
                 ) from exc
             raise
 

@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
-from scorecard.store import DatabaseLocked, Store, default_db_path
+from scorecard.store import DatabaseLocked, FileFromNewerDuckDB, Store, default_db_path
 
 Handler = Callable[[argparse.Namespace, Store], int]
 
@@ -225,6 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from scorecard.cli.remote import run_through_app
 
         return run_through_app(parser, arguments, args, Path(db), exc)
+    except FileFromNewerDuckDB as exc:
+        print(f"error: {exc}", file=err())
+        return 1
     try:
         return run_handler(parser, args, store)
     finally:
