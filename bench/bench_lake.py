@@ -14,10 +14,10 @@ the Parquet files in a folder under bench/out/. Three parts (docs/scale-out.md):
    imported into a new lake and into a new file, each in a child process of its
    own (best of `rounds`), the lake's time as a ratio of the file's.
 3. `batches`: a rep's scorecard on the lake (warm and cold) before, after
-   `--batches` (1,000) small inbox-sized imports of a dozen rows each, and after
-   `Store.maintain()`, with the number of Parquet files the newest snapshot reads
-   at each point. A lake adds files with every import; maintenance should bring
-   the read back near where it started.
+   `--batches` (1,000) small inbox-sized imports of a dozen rows each, after
+   `Store.maintain()`, and after a maintenance that also expires every older
+   snapshot, with the number of Parquet files the newest snapshot reads at each
+   point. A lake adds files with every import; maintenance merges them.
 
 The machine is shared: each row carries the load average when it was measured.
 """
@@ -191,11 +191,18 @@ def batches(lakes: Lakes, reps: int, weeks: int, runs: int, count: int) -> list[
             point(f"after {count:,} small imports", {"seconds": round(per_batch, 3), "note": "seconds per import"})
             done = store.maintain()
             point("after maintenance", {"seconds": round(done.seconds, 2), "note": "seconds the maintenance took"})
-            base, after, tidy = out[-3]["warm_ms"], out[-2]["warm_ms"], out[-1]["warm_ms"]
-            out[-2]["ratio"] = round(after / base, 2)
-            out[-1]["ratio"] = round(tidy / base, 2)
-            out[-1]["target"] = "after maintenance ≤ 1.5× before"
-            out[-1]["ok"] = tidy <= 1.5 * base
+            # The documented window keeps a week of snapshots, and with them the catalog's rows for every
+            # replaced file; this shows what the read costs once those are gone too.
+            gone = store.maintain(keep_snapshots=timedelta(0))
+            point(
+                "after expiring every older snapshot",
+                {"seconds": round(gone.seconds, 2), "note": f"{gone.snapshots_expired:,} snapshots expired"},
+            )
+            base = out[0]["warm_ms"]
+            for row in out[1:]:
+                row["ratio"] = round(row["warm_ms"] / base, 2)
+            out[2]["target"] = "after maintenance ≤ 1.5× before (warm)"
+            out[2]["ok"] = out[2]["warm_ms"] <= 1.5 * base
         finally:
             store.close()
     shutil.rmtree(folder, ignore_errors=True)
