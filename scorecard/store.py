@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -644,8 +645,10 @@ class Store:
             if self.backend.is_lake:
                 self._waiting += 1
                 if self._poller is None:
-                    self._poller = threading.Thread(target=self._poll, name="lake-version", daemon=True)
-                    self._poller.start()
+                    poller = threading.Thread(target=self._poll, name="lake-version", daemon=True)
+                    poller.start()  # before it is published, so close() never joins a thread not yet started
+                    self._poller = poller
+                    _polling.add(self)
             try:
                 self._changed.wait_for(lambda: self._version != seen or self._closed, timeout_s)
                 return self._version
@@ -801,13 +804,16 @@ class Store:
         # Waiters for a change notice the close within their own timeout; touching
         # the condition here, at interpreter exit, aborted the process.
         self._closed = True
+        self._stop_pollers()
+        self._con.close()
+        self._process_lock.close()
+
+    def _stop_pollers(self) -> None:
         poller = self._poller
-        if poller is not None and poller is not threading.current_thread():
+        if poller is not None and poller is not threading.current_thread() and poller.ident is not None:
             # A lake's poller may be inside a query: let it finish before the connection goes.
             self._stop_polling.set()
             poller.join(5.0)
-        self._con.close()
-        self._process_lock.close()
 
     @property
     def closed(self) -> bool:
@@ -1229,6 +1235,15 @@ def is_scorecard_database(path: Path | str) -> bool:
 
 _stores: dict[Path, Store] = {}
 _stores_lock = threading.Lock()
+# Lakes whose version poller ever ran: a poller still inside a query when the interpreter
+# shuts down aborts the process, so every one is stopped at exit, closed store or not.
+_polling: weakref.WeakSet[Store] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_every_poller() -> None:
+    for store in list(_polling):
+        store._stop_pollers()
 
 
 @atexit.register

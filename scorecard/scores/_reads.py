@@ -231,7 +231,9 @@ def team_totals(store: Store, ctx: Context, team: str, start: date, end: date) -
         if start >= end:
             return {}
         sql, params = _rollup_sql(ctx, Scope(team=team), start, end, tuple(ctx.catalog.metrics))
-        rows = store.fetchall(f"SELECT metric, sum(actual) FROM ({sql}) GROUP BY metric", params)
+        # Summed exactly: a float sum depends on the order rows arrive in, which a lake does not fix,
+        # and the same team must total the same to the last digit however often it is read.
+        rows = store.fetchall(f"SELECT metric, sum(actual::DECIMAL(38, 6)) FROM ({sql}) GROUP BY metric", params)
         return {str(metric): float(total) for metric, total in rows}
 
     return ctx.memoised(("team_totals", team, start, end), read)
