@@ -38,6 +38,7 @@ from scorecard.store import (
     DatabaseLocked,
     Store,
     backend_for,
+    is_held_by_another_process,
     is_scorecard_database,
     key_text,
     lake_users,
@@ -94,22 +95,12 @@ def _check_source_exists(src: Backend) -> None:
         path = Path(src.spec)
         if not path.exists():
             raise MoveRefused(f"{path} does not exist: name the database file the team is in (--from).")
-        if not is_scorecard_database(path) and not _locked(path):
+        if not is_scorecard_database(path) and not is_held_by_another_process(path):
             raise MoveRefused(f"{path} is not a Team Scorecard database; nothing was moved.")
     elif src.kind == LAKE_SQLITE:
         catalog = Path(src.catalog.removeprefix("sqlite:"))
         if not catalog.exists():
             raise MoveRefused(f"{catalog} does not exist: there is no lake there to move (--from).")
-
-
-def _locked(path: Path) -> bool:
-    try:
-        duckdb.connect(str(path), read_only=True).close()
-    except duckdb.IOException as exc:
-        return "could not set lock" in str(exc).lower()
-    except duckdb.Error:
-        return False
-    return False
 
 
 def _check_nobody_uses(backend: Backend) -> None:

@@ -509,8 +509,7 @@ class Store:
         try:
             return duckdb.connect(str(self.path), read_only=self.read_only, config=dict(_NO_AUTOMATIC_EXTENSIONS))
         except duckdb.IOException as exc:
-            # Not just "lock": a corrupt file's message says "block", and that is no reason to blame the app.
-            if "could not set lock" in str(exc).lower():
+            if _held_by_another_process(exc):
                 raise DatabaseLocked(
                     f"{self.path} is in use by another process (normally the running app). "
                     "Upload through the app's Upload page, or drop the file into data/inbox/. "
@@ -1216,6 +1215,22 @@ def _registered(cur: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> Iterator
         yield view
     finally:
         cur.unregister(view)
+
+
+def _held_by_another_process(exc: duckdb.IOException) -> bool:
+    # Not just "lock": a corrupt file's message says "block", and that is no reason to blame the app.
+    return "could not set lock" in str(exc).lower()
+
+
+def is_held_by_another_process(path: Path | str) -> bool:
+    """True when another process holds the DuckDB file `path` read-write (normally a running app)."""
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.IOException as exc:
+        return _held_by_another_process(exc)
+    except duckdb.Error:
+        return False
+    return False
 
 
 def is_scorecard_database(path: Path | str) -> bool:
