@@ -95,8 +95,8 @@ def scores(lakes: Lakes, tmp: Path, reps: int, weeks: int, runs: int) -> list[di
             on_lake, _ = bench_scores._measure(lake, reps, runs)
         finally:
             lake.close()
-    wanted = {("rep_scorecard", "warm"), ("rep_scorecard", "cold (after a write)"), ("team_view", "warm"),
-              ("team_view", "cold (after a write)")}  # fmt: skip
+    wanted = {("rep_scorecard", "warm"), ("rep_scorecard", bench_scores.COLD), ("team_view", "warm"),
+              ("team_view", bench_scores.COLD)}  # fmt: skip
     rows = []
     load = _load()
     for f, k in zip(on_file, on_lake, strict=True):
@@ -163,7 +163,7 @@ def _card_ms(store: Store, slug: str, runs: int) -> tuple[float, float]:
         return rep_scorecard(store, slug, AS_OF + timedelta(seconds=i))
 
     warm = bench_scores._median_ms(card, runs)
-    cold = bench_scores._median_ms(card, max(3, runs // 2), before=bench_scores._bump(store))
+    cold = bench_scores._median_ms(card, max(3, runs // 2), before=bench_scores._upload(store))
     return warm, cold
 
 

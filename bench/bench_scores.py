@@ -15,22 +15,26 @@ transaction through `store.write()`:
 Figures (medians over repeated runs, in the same process and database):
 
 - `rep_scorecard`: one rep's scorecard, warm (data version unchanged, as a
-  live page re-run sees it; as_of moves by a second each run) and cold (a
-  write bumps the data version before every run), and after a write once a
-  teammate's card was built (the team's share of the work is then memoised).
+  live page re-run sees it; as_of moves by a second each run), cold (an
+  upload of the day's activity, through ingest, commits before every run:
+  what an open page meets after an inbox drop), after an upload that corrects
+  a week ten weeks back (everything since is recomputed), and after an upload
+  once a teammate's card was built (the team's share of the work is then
+  memoised).
   Warm runs alternate with their floor so both see the same load on a
   shared machine. Floor: one hand-written
   query for that rep's week counts over the whole history. `window floor` is
   the same query limited to the weeks the scorecard reads.
 - `history ×10`: the warm scorecard with ten times the history, as a ratio
   of the 1× time (target ≤ 1.5).
-- `team_view`: the whole team's view, warm and cold. Floor: one hand-written
+- `team_view`: the whole team's view, warm, cold and after a past correction. Floor: one hand-written
   query for the same numbers (per rep × week × metric actuals over the 13
   weeks shown, against the weekly goals, summed per week and metric).
 """
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import statistics
 import tempfile
@@ -40,9 +44,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from scorecard.ingest import IngestOptions, ingest_bytes
 from scorecard.rollups import rebuild_weekly_rollups
 from scorecard.scores import rep_scorecard, team_view
-from scorecard.store import Store, upsert
+from scorecard.store import Store, next_ids
 
 SEED = 7
 REPS = 1000
@@ -94,20 +99,26 @@ def build(path: Path, *, reps: int = REPS, weeks: int = 104, as_of: datetime = A
             """,
             [first, last, SEED, reps],
         )
-        # Raw events for the last weeks: calls (some connected), meetings and proposals.
+        # Raw events for the last weeks: calls (some connected), meetings and proposals, as one batch,
+        # so a later upload's batch touches only its own days.
+        (batch_id,) = next_ids(cur, "batch_id_seq")
+        cur.execute(
+            "INSERT INTO batches (batch_id, file_name, source, uploaded_at) VALUES (?, 'bench build', 'cli', ?)",
+            [batch_id, as_of],
+        )
         cur.execute(
             """
             INSERT INTO events (event_id, event_key, rep_id, occurred_at, raw_type, raw_outcome, raw_subject,
                                 activity_label, outcome_label, amount, record_id, first_batch_id)
             SELECT row_number() OVER () AS event_id, CAST(hash(?, r.i, t.ts, k.j) AS UHUGEINT), r.i, t.ts + k.j * INTERVAL 7 MINUTE,
-                   kinds.raw_type, kinds.raw_outcome, NULL, lower(kinds.raw_type), lower(kinds.raw_outcome), NULL, NULL, 1
+                   kinds.raw_type, kinds.raw_outcome, NULL, lower(kinds.raw_type), lower(kinds.raw_outcome), NULL, NULL, ?
             FROM range(CAST(? AS TIMESTAMP) + INTERVAL 9 HOUR, CAST(? AS TIMESTAMP) + INTERVAL 17 HOUR, INTERVAL 1 HOUR) t(ts),
                  range(1, ? + 1) r(i), range(0, 2) k(j),
                  (VALUES ('Call', 'No answer', 0), ('Call', 'Connected', 1), ('Meeting', '', 2)) kinds(raw_type, raw_outcome, kind)
             WHERE isodow(t.ts) <= 5 AND hour(t.ts) BETWEEN 9 AND 16 AND hash(?, r.i, t.ts, k.j) % 3 = kinds.kind
             ORDER BY t.ts
             """,
-            [SEED, events_from, as_of.date(), reps, SEED],
+            [SEED, batch_id, events_from, as_of.date(), reps, SEED],
         )
         # The weekly rollups, as ingest keeps them beside the daily ones.
         rebuild_weekly_rollups(cur)
@@ -149,13 +160,31 @@ def _paired_ms(fn: Callable[[int], object], floor: Callable[[int], object], runs
     return statistics.median(ours), statistics.median(theirs)
 
 
-def _bump(store: Store) -> Callable[[], None]:
-    """A write that moves the data version on; on a DuckLake only a commit that changes a row does."""
-    count = iter(range(1, 1 << 62))
+_UPLOADS = itertools.count(1)
+
+
+def _upload(store: Store, weeks_back: int = 0) -> Callable[[], None]:
+    """An upload through ingest: five calls for five reps on the as-of day, `weeks_back` weeks earlier.
+
+    The same day of the week every time, each call new, so every run commits
+    a batch that changes that day's activity, as an inbox drop does.
+    """
+    day = AS_OF.date() - timedelta(weeks=weeks_back)
 
     def write() -> None:
-        with store.write() as cur:
-            upsert(cur, "meta", ("key",), {"key": "bench_bump", "value": str(next(count))})
+        n = next(_UPLOADS)  # one count for every upload, so no two carry the same activity ids
+        rows = [
+            [
+                f"Rep {rep:04d}",
+                f"{day.isoformat()} {9 + n % 3:02d}:{(7 * n + rep) % 60:02d}",
+                "Call",
+                "Connected",
+                f"b{weeks_back}-{n}-{rep}",
+            ]
+            for rep in (3, 17, 250, 417, 999)
+        ]
+        text = "rep,date,type,outcome,id\n" + "".join(",".join(row) + "\n" for row in rows)
+        ingest_bytes(store, f"bench-upload-{weeks_back}-{n}.csv", text.encode(), IngestOptions(as_of=AS_OF))
 
     return write
 
@@ -213,27 +242,40 @@ def _measure(store: Store, reps: int, runs: int) -> tuple[list[dict[str, Any]], 
         return team_view(store, AS_OF + timedelta(seconds=i))
 
     warm, floor = _paired_ms(card, _rep_floor(store, rep_id, None), runs)
-    cold = _median_ms(card, runs, before=_bump(store))
-    bump = _bump(store)
+    cold = _median_ms(card, runs, before=_upload(store))
+    past = _median_ms(card, max(3, runs // 3), before=_upload(store, weeks_back=10))
+    upload = _upload(store)
     other = "rep-2" if rep_id == 1 else "rep-1"
 
     def teammate_first() -> None:
-        bump()
+        upload()
         rep_scorecard(store, other, AS_OF)
 
     second = _median_ms(card, runs, before=teammate_first)
     window = _median_ms(_rep_floor(store, rep_id, AS_OF.date() - timedelta(weeks=27)), runs)
     team_warm, team_floor = _paired_ms(view, _team_floor(store, AS_OF), runs)
-    team_cold = _median_ms(view, max(3, runs // 3), before=_bump(store))
+    team_cold = _median_ms(view, max(3, runs // 3), before=_upload(store))
+    team_past = _median_ms(view, max(3, runs // 3), before=_upload(store, weeks_back=10))
     figures = [
         _figure("rep_scorecard", "warm", warm, floor, "< 50 ms, ≤ 3× floor", 50),
-        _figure("rep_scorecard", "cold (after a write)", cold, floor, "info"),
-        _figure("rep_scorecard", "after a write, a teammate's card already built", second, floor, "info"),
+        _figure("rep_scorecard", COLD, cold, floor, "≤ 2× floor", cold_limit_ms(floor)),
+        _figure("rep_scorecard", "after an upload that corrects a week 10 weeks back", past, floor, "info"),
+        _figure("rep_scorecard", "after an upload, a teammate's card already built", second, floor, "info"),
         _figure("rep_scorecard", "warm vs window floor", warm, window, "info"),
         _figure("team_view", "warm", team_warm, team_floor, "< 300 ms, ≤ 3× floor", 300),
-        _figure("team_view", "cold (after a write)", team_cold, team_floor, "info"),
+        _figure("team_view", COLD, team_cold, team_floor, "≤ 2× floor", cold_limit_ms(team_floor)),
+        _figure("team_view", "after an upload that corrects a week 10 weeks back", team_past, team_floor, "info"),
     ]
     return figures, warm
+
+
+# The cold path as the product meets it: an upload of the day's activity (an inbox drop) has just committed.
+COLD = "cold (after an upload of today's activity)"
+
+
+def cold_limit_ms(floor: float) -> float:
+    """A cold path's limit: twice its raw-SQL floor."""
+    return 2 * floor + 1e-9
 
 
 def run(*, reps: int = REPS, weeks: int = 104, runs: int = 15, history_x10: bool = True) -> list[dict[str, Any]]:

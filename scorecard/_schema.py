@@ -322,6 +322,14 @@ MIGRATIONS: list[list[str]] = [
         # Beside events rather than in them: an undone event's row is deleted with it.
         "CREATE TABLE event_attendees (event_id BIGINT NOT NULL, raw VARCHAR NOT NULL)",
     ],
+    [
+        # One row per write that changed activity: the first day it changed (NULL:
+        # every day). A reader keeps what it derived from earlier days (docs/live-pages.md).
+        """CREATE TABLE activity_changes (
+            change_id BIGINT PRIMARY KEY,
+            from_day DATE
+        )""",
+    ],
 ]
 
 # Each sequence and the column it numbers. A DuckLake has no sequences: there

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from scorecard.store import Store
+from scorecard.store import Reads
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -164,7 +164,7 @@ def shipped_catalog() -> Catalog:
     return Catalog(metrics=metrics, ratios=ratios, activity_classes=activity, outcome_classes=outcome)
 
 
-def load_catalog(store: Store | None = None) -> Catalog:
+def load_catalog(store: Reads | None = None) -> Catalog:
     """The shipped catalog with the team's label overrides from `store` applied."""
     base = shipped_catalog()
     if store is None:

@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from scorecard._schema import MIGRATIONS, SEQUENCES
+from scorecard.rollups import record_activity_change
 from scorecard.store import (
     FILE,
     LAKE_SQLITE,
@@ -184,7 +185,7 @@ def _team_rows(store: Store) -> dict[str, int]:
     """Rows in every table except the bookkeeping the migrations write (schema_version, meta)."""
     held = {}
     for table in _tables(store):
-        if table in ("schema_version", "meta"):
+        if table in ("schema_version", "meta", _OWN_HISTORY):
             continue
         n = int(store.scalar(f"SELECT count(*) FROM {_quote(table)}") or 0)
         if n:
@@ -204,8 +205,13 @@ def _columns(store: Store, table: str) -> list[tuple[str, str]]:
     ]
 
 
+# Which days each write changed is the database's own history, for its readers' memos:
+# the target keeps its own, and records that the move changed every day.
+_OWN_HISTORY = "activity_changes"
+
+
 def _copy(source: Store, target: Store) -> MoveResult:
-    tables = _tables(source)
+    tables = [table for table in _tables(source) if table != _OWN_HISTORY]
     missing = sorted(set(tables) - set(_tables(target)))
     if missing:
         raise MoveRefused(f"{target.backend.describe()} lacks the tables {', '.join(missing)}; nothing was moved.")
@@ -216,6 +222,7 @@ def _copy(source: Store, target: Store) -> MoveResult:
             for table in tables:
                 counts[table] = _copy_table(read, cur, table, _columns(source, table), dict(_columns(target, table)))
             _carry_ids(cur, target, last_ids)
+            record_activity_change(cur, None)
     return MoveResult(source.backend.describe(), target.backend.describe(), len(tables), sum(counts.values()), counts)
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 
 from scorecard.rollups import sync_week_start
-from scorecard.store import Store, upsert
+from scorecard.store import Reads, Store, upsert
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -119,7 +119,7 @@ def _decode(name: str, raw: Any) -> Any:
 _FIELDS = {f.name for f in dataclasses.fields(TeamSettings)}
 
 
-def load_settings(store: Store) -> TeamSettings:
+def load_settings(store: Reads) -> TeamSettings:
     values: dict[str, Any] = {}
     for key, raw in store.fetchall("SELECT key, value FROM settings"):
         if key in _FIELDS:

@@ -2,7 +2,8 @@
 
 Whole weeks are read from the weekly rollups (one row per rep, week and
 metric), the loose days at either end of a range from the daily rollups.
-Every read is memoised per data version under a key only this module builds.
+Every read is memoised under a key only this module builds, with the day its
+reads stop before, so it is kept until a write changes an earlier day.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def rollups(
     at either end fall in different weeks.
     """
     key = ("rollups", scope, start, cutoff, wanted)
-    return ctx.memoised(key, lambda: _read_rollups(store, ctx, scope, start, cutoff, wanted))
+    return ctx.memoised(key, lambda: _read_rollups(store, ctx, scope, start, cutoff, wanted), activity_before=cutoff)
 
 
 def _read_rollups(
@@ -191,7 +192,7 @@ def _day_events(store: Store, ctx: Context, day: date) -> pl.DataFrame:
             actual=pl.when(amount).then(pl.col("amount")).otherwise(pl.lit(1.0)),
         ).sort("occurred_at")
 
-    return ctx.memoised(("day_events", day), read)
+    return ctx.memoised(("day_events", day), read, activity_before=day + timedelta(days=1))
 
 
 def _mapping(ctx: Context) -> tuple[pl.DataFrame, list[str]]:
@@ -236,7 +237,7 @@ def team_totals(store: Store, ctx: Context, team: str, start: date, end: date) -
         rows = store.fetchall(f"SELECT metric, sum(actual::DECIMAL(38, 6)) FROM ({sql}) GROUP BY metric", params)
         return {str(metric): float(total) for metric, total in rows}
 
-    return ctx.memoised(("team_totals", team, start, end), read)
+    return ctx.memoised(("team_totals", team, start, end), read, activity_before=end)
 
 
 def first_weeks_in(store: Store, ctx: Context, start: date, end: date) -> pl.DataFrame:
@@ -263,7 +264,7 @@ def first_weeks_in(store: Store, ctx: Context, start: date, end: date) -> pl.Dat
             schema={"rep_id": pl.Int32, "first_week": pl.Date},
         )
 
-    return ctx.memoised(("first_weeks_in", start, end), read)
+    return ctx.memoised(("first_weeks_in", start, end), read, activity_before=end)
 
 
 def _firsts(store: Store, ctx: Context, start: date, end: date) -> pl.DataFrame:

@@ -79,7 +79,8 @@ def actuals(
     limits the metrics read. Returns rep_id, week_start, metric, actual: one
     row per rep, week and metric with anything recorded.
     """
-    wanted = tuple(ctx.catalog.metrics) if only is None else tuple(only)
+    # Sorted: it is part of the memo key, and callers may pass metrics in any order.
+    wanted = tuple(ctx.catalog.metrics) if only is None else tuple(sorted(set(only)))
     cutoff = min(as_of.date(), end + timedelta(days=1))
     ids = scope_ids(ctx, scope)
     parts = [rollups(store, ctx, scope, start, cutoff, wanted)]
@@ -403,8 +404,9 @@ def scored_cells(
         # inverse, so the last digit would depend on how many reps were scored
         # together. A lazy join gives every row its own value.
         joined = cells.lazy().join(hours.lazy(), on=["rep_id", "period_start"], how="inner")
-        return score(joined, ctx.settings, standard).collect()
-    return score(cells.join(hours, on=["rep_id", "period_start"], how="inner"), ctx.settings, standard)
+        return score(joined, ctx.settings, standard).collect().sort(keys)
+    # In key order: sums and means over the cells then add in one order, however the reads arrived.
+    return score(cells.join(hours, on=["rep_id", "period_start"], how="inner"), ctx.settings, standard).sort(keys)
 
 
 def _scope_hours(

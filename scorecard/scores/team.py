@@ -118,7 +118,7 @@ def _history(
     scored: list[str],
 ) -> _History:
     key = ("team_history", scope, weeks[0].start, weeks[-1].start)
-    cached: _History | None = ctx.memo.get(key)
+    cached: _History | None = ctx.recall(key, activity=True)
     if cached is not None:
         return cached
     cells = week_cells(store, ctx, scope, weeks, as_of, with_goals_only=True) if reps.height else _no_cells()
@@ -129,19 +129,20 @@ def _history(
         tiers=_tiers(ctx, reps, done.filter(pl.col("period_start") >= weeks[-TIER_WEEKS].start), scored),
         trend=_trend(done),
     )
-    result: _History = ctx.remember(key, history)
+    # Finished weeks only: kept until a write changes one of their days.
+    result: _History = ctx.remember(key, history, activity_before=weeks[-1].end + timedelta(days=1))
     return result
 
 
 def _since_first_week(cells: pl.DataFrame, firsts: pl.DataFrame) -> pl.DataFrame:
-    """The cells from each rep's first week with data on (none for reps without data)."""
+    """The cells from each rep's first week with data on (none for reps without data), in the cells' order."""
     start = cells.get_column("period_start").min() if cells.height else None
     late = firsts.filter(pl.col("first_week") > start) if start is not None else firsts
     if late.is_empty():
         # Every rep with data has it from the first week shown: only reps without any drop out.
         return cells.filter(pl.col("rep_id").is_in(firsts.get_column("rep_id").implode()))
     return (
-        cells.join(firsts, on="rep_id", how="inner")
+        cells.join(firsts, on="rep_id", how="inner", maintain_order="left")
         .filter(pl.col("period_start") >= pl.col("first_week"))
         .drop("first_week")
     )
@@ -178,8 +179,9 @@ def _team_metrics(ctx: Context, now: pl.DataFrame) -> list[TeamMetric]:
         _with_goal(now)
         .group_by("metric")
         .agg(
-            team_actual=pl.col("actual").sum(),
-            team_expected=pl.col("expected").sum(),
+            # Floats summed in value order: the same cells give the same total, whatever order they came in.
+            team_actual=pl.col("actual").sort().sum(),
+            team_expected=pl.col("expected").sort().sum(),
             reps_with_goal=pl.len(),
             reps_behind=(pl.col("status") == "behind").sum(),
             # Reps with nothing expected yet (PTO, start of the week) count on neither side.
@@ -337,7 +339,7 @@ def _leaderboard(reps: pl.DataFrame, now: pl.DataFrame, scored: list[str]) -> pl
         _rep_paces(now, scored)
         .lazy()
         .group_by("rep_id")
-        .agg(pct_of_goal=pl.col("pace").clip(upper_bound=LEADERBOARD_PACE_CAP).mean())
+        .agg(pct_of_goal=pl.col("pace").clip(upper_bound=LEADERBOARD_PACE_CAP).sort().mean())  # in value order
         .join(reps.lazy().select("rep_id", "slug", pl.col("display_name").alias("name")), on="rep_id")
         .sort(["pct_of_goal", "name"], descending=[True, False])
         .select("slug", "name", "pct_of_goal")
@@ -361,7 +363,7 @@ def _trend(done: pl.DataFrame) -> pl.DataFrame:
         done.lazy()
         .filter(pl.col("goal") > 0)
         .group_by("period_start", "metric")
-        .agg(team_pace=pl.col("actual").sum() / pl.col("goal").sum())
+        .agg(team_pace=pl.col("actual").sort().sum() / pl.col("goal").sort().sum())  # in value order
         .rename({"period_start": "week_start"})
         .sort("week_start", "metric")
         .collect()
