@@ -29,7 +29,7 @@ scale-demo: $(STAMP)
 # The store, import and score tests once more with their stores on a DuckLake (docs/scale-out.md, "Testing on a
 # lake"). Left out: tests that open database files of their own or none, which would only run again unchanged.
 LAKE_TESTS := $(filter-out tests/test_ingest_property%.py tests/test_ingest_kill.py,\
-	$(wildcard tests/test_store.py tests/test_ingest_*.py tests/test_scores_*.py))
+	$(wildcard tests/test_store.py tests/test_store_changes.py tests/test_ingest_*.py tests/test_scores_*.py))
 
 test: $(STAMP)
 	$(PY) -m pytest

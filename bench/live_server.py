@@ -19,6 +19,8 @@ from datetime import date
 from datetime import time as dt_time
 from pathlib import Path
 
+import duckdb
+
 from scorecard.replicas import Nginx
 from tests.serving import ServerProcess
 
@@ -50,7 +52,8 @@ class Team:
 def demo_db(reps: int, weeks: int, *, today: date | None = None) -> Path:
     """The demo database for (reps, weeks), built today with the project's CLI; cached under bench/out/."""
     day = today or date.today()
-    path = OUT / f"live-demo-{reps}x{weeks}-{day:%Y%m%d}.duckdb"
+    # Named for the DuckDB that wrote it too: another version may not read it.
+    path = OUT / f"live-demo-{reps}x{weeks}-{day:%Y%m%d}-duckdb{duckdb.__version__}.duckdb"
     if path.exists():
         return path
     OUT.mkdir(parents=True, exist_ok=True)

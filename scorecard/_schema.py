@@ -323,11 +323,13 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE event_attendees (event_id BIGINT NOT NULL, raw VARCHAR NOT NULL)",
     ],
     [
-        # One row per write that changed activity: the first day it changed (NULL:
-        # every day). A reader keeps what it derived from earlier days (docs/live-pages.md).
-        """CREATE TABLE activity_changes (
+        # What each write changed, so a reader keeps what it derived from anything else
+        # (docs/live-pages.md). Written by the store and the rollups, never by hand.
+        """CREATE TABLE changes (
             change_id BIGINT PRIMARY KEY,
-            from_day DATE
+            kind VARCHAR NOT NULL,             -- tables | activity
+            tables VARCHAR[],                  -- tables: the tables one write changed ('*': it could not tell)
+            from_day DATE                      -- activity: the first day it changed (NULL: every day)
         )""",
     ],
 ]

@@ -30,7 +30,6 @@ from pathlib import Path
 import duckdb
 
 from scorecard._schema import MIGRATIONS, SEQUENCES
-from scorecard.rollups import record_activity_change
 from scorecard.store import (
     FILE,
     LAKE_SQLITE,
@@ -43,6 +42,7 @@ from scorecard.store import (
     is_scorecard_database,
     key_text,
     lake_users,
+    log_activity_change,
     upsert,
 )
 
@@ -207,7 +207,7 @@ def _columns(store: Store, table: str) -> list[tuple[str, str]]:
 
 # Which days each write changed is the database's own history, for its readers' memos:
 # the target keeps its own, and records that the move changed every day.
-_OWN_HISTORY = "activity_changes"
+_OWN_HISTORY = "changes"
 
 
 def _copy(source: Store, target: Store) -> MoveResult:
@@ -222,7 +222,7 @@ def _copy(source: Store, target: Store) -> MoveResult:
             for table in tables:
                 counts[table] = _copy_table(read, cur, table, _columns(source, table), dict(_columns(target, table)))
             _carry_ids(cur, target, last_ids)
-            record_activity_change(cur, None)
+            log_activity_change(cur, None)
     return MoveResult(source.backend.describe(), target.backend.describe(), len(tables), sum(counts.values()), counts)
 
 

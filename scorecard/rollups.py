@@ -11,20 +11,17 @@ that setting too: meta records the day they were built for, and
 `sync_week_start` rebuilds them (in the settings' own transaction) when the
 setting moves. Every rebuild of daily rows rebuilds the weeks holding them.
 
-Every rebuild also records, in `activity_changes`, the first day it changed,
+Every rebuild also logs the first day it changed (`store.log_activity_change`),
 so a reader can keep what it derived from earlier days (docs/live-pages.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 import duckdb
 import polars as pl
 
 from scorecard.catalog import Catalog
-from scorecard.store import Reads
+from scorecard.store import log_activity_change
 
 TOUCHED_TABLE = "_touched_rep_days"
 WEEK_START_KEY = "weekly_rollups_week_start"
@@ -94,7 +91,7 @@ def refresh_rollups(cur: duckdb.DuckDBPyConnection, catalog: Catalog, *, touched
         _refresh_touched_weeks(cur)
         cur.execute(f"DROP TABLE IF EXISTS {TOUCHED_TABLE}")
         if first is not None and first[0] is not None:
-            record_activity_change(cur, first[0])
+            log_activity_change(cur, first[0])
     else:
         rebuild_weekly_rollups(cur)
 
@@ -122,7 +119,7 @@ def built_week_start(cur: duckdb.DuckDBPyConnection) -> int:
 
 def rebuild_weekly_rollups(cur: duckdb.DuckDBPyConnection) -> None:
     """Recount every weekly rollup from the daily ones, inside the caller's transaction."""
-    record_activity_change(cur, None)
+    log_activity_change(cur, None)
     week_start = built_week_start(cur)
     cur.execute("DELETE FROM weekly_rollups")
     cur.execute(
@@ -183,39 +180,3 @@ def _refresh_touched_weeks(cur: duckdb.DuckDBPyConnection) -> None:
     )
     cur.execute("DROP TABLE _touched_rep_weeks")
 
-
-# -- what changed --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ActivityChanges:
-    """The writes that changed activity after some change id, as one reader needs them."""
-
-    last_id: int  # the newest change id seen (the one asked after when there is none)
-    any: bool
-    from_day: date | None  # the first day any of them changed; None with `any`: every day
-
-
-def record_activity_change(cur: duckdb.DuckDBPyConnection, from_day: date | None) -> None:
-    """Record, inside the caller's write, that activity changed from `from_day` on (None: on every day).
-
-    Every write that changes events or rollups must record it: readers keep
-    values derived from earlier days across writes (docs/live-pages.md). The
-    write lock makes this the only writer, so the next id is max + 1.
-    """
-    cur.execute(
-        "INSERT INTO activity_changes SELECT coalesce(max(change_id), 0) + 1, ? FROM activity_changes", [from_day]
-    )
-
-
-def activity_changes_after(store: Reads, change_id: int) -> ActivityChanges:
-    """What changed in activity after `change_id` (0: since the start)."""
-    row = store.fetchone(
-        "SELECT max(change_id), count(*), min(from_day), bool_or(from_day IS NULL) "
-        "FROM activity_changes WHERE change_id > ?",
-        [change_id],
-    )
-    if row is None or not row[1]:
-        return ActivityChanges(last_id=change_id, any=False, from_day=None)
-    last_id, _, first_day, every_day = row
-    return ActivityChanges(last_id=int(last_id), any=True, from_day=None if every_day else first_day)

@@ -39,10 +39,10 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import duckdb
 import polars as pl
@@ -451,6 +451,164 @@ def _is_conflict(exc: BaseException) -> bool:
 
 
 # -- the store -------------------------------------------------------------------
+# -- what each write changed ---------------------------------------------------------------
+# A statement that changes a table, and that table (a name, maybe quoted or qualified).
+_WRITE_TARGET = re.compile(
+    r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|ALTER\s+TABLE"
+    r"|DROP\s+TABLE(?:\s+IF\s+EXISTS)?|CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?TABLE(?:\s+IF\s+NOT\s+EXISTS)?"
+    r"|COPY|MERGE\s+INTO)\s+((?:\"[^\"]+\"|\w+)(?:\.(?:\"[^\"]+\"|\w+))*)",
+    re.IGNORECASE,
+)
+# Any word that may start a change: more of them than targets found means "could not tell".
+_WRITE_WORD = re.compile(
+    r"\b(?:INSERT|UPDATE|DELETE|TRUNCATE|ALTER|DROP|CREATE|COPY|MERGE|ATTACH|DETACH|CALL|IMPORT|CHECKPOINT)\b",
+    re.IGNORECASE,
+)
+_STRING = re.compile(r"'(?:[^']|'')*'")
+_COMMENT = re.compile(r"--[^\n]*")
+EVERY_TABLE = "*"
+# What a write's cursor may be asked besides execute: reads of the last result and
+# registering frames. Anything else is taken to change every table.
+_CURSOR_READS = frozenset(
+    {"fetchall", "fetchone", "fetchmany", "fetchnumpy", "fetchdf", "df", "pl", "arrow", "fetch_arrow_table",
+     "to_arrow_table", "fetch_record_batch", "to_arrow_reader", "description", "rowcount", "register", "unregister"}
+)  # fmt: skip
+
+
+def tables_written(sql: str) -> set[str]:
+    """The tables a statement changes, lower-cased and unqualified; {'*'} when it cannot tell."""
+    # String literals and comments name no table: a word there would only blur the answer.
+    sql = _COMMENT.sub(" ", _STRING.sub("''", sql))
+    targets = {m.group(1).split(".")[-1].strip('"').lower() for m in _WRITE_TARGET.finditer(sql)}
+    if len(_WRITE_WORD.findall(sql)) > len(_WRITE_TARGET.findall(sql)):
+        targets.add(EVERY_TABLE)
+    return targets
+
+
+class _TrackedCursor:
+    """A write's cursor that notes which tables its statements change (see `Store.write`)."""
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection) -> None:
+        self._cur = cur
+        self.written: set[str] = set()
+        self.activity_from: list[date | None] = []  # what log_activity_change was told
+
+    def execute(self, query: str, parameters: Params = None) -> _TrackedCursor:
+        self.written |= tables_written(query)
+        self._cur.execute(query, parameters)
+        return self
+
+    def executemany(self, query: str, parameters: Params = None) -> _TrackedCursor:
+        self.written |= tables_written(query)
+        self._cur.executemany(query, parameters)
+        return self
+
+    def sql(self, query: str, *, alias: str = "", params: Params = None) -> duckdb.DuckDBPyRelation:
+        self.written |= tables_written(query)
+        return self._cur.sql(query, alias=alias, params=params)
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in _CURSOR_READS:
+            self.written.add(EVERY_TABLE)
+        return getattr(self._cur, name)
+
+
+def _log_own(cur: duckdb.DuckDBPyConnection, tracked: _TrackedCursor) -> Changes | None:
+    """Log, in the write's own transaction, which tables it changed (temporary ones aside).
+
+    Returns what the write changed, as `changes_after` would read it back, or
+    None when it changed nothing.
+    """
+    kept = sorted(name for name in tracked.written if not name.startswith("_"))
+    if kept:
+        _log_change(cur, "tables", kept, None)
+    if not kept and not tracked.activity_from:
+        return None
+    last = cur.execute("SELECT max(change_id) FROM changes").fetchall()[0][0]
+    return Changes(last_id=int(last), tables=frozenset(kept), activity=False, from_day=None).with_activity(
+        tracked.activity_from
+    )
+
+
+def _log_change(cur: duckdb.DuckDBPyConnection, kind: str, tables: list[str] | None, from_day: date | None) -> None:
+    # Under the write lock this is the only writer, so the next id is max + 1.
+    cur.execute(
+        "INSERT INTO changes SELECT coalesce(max(change_id), 0) + 1, ?, ?, ? FROM changes", [kind, tables, from_day]
+    )
+
+
+def log_activity_change(cur: duckdb.DuckDBPyConnection, from_day: date | None) -> None:
+    """Record, inside the caller's write, that activity changed from `from_day` on (None: on every day).
+
+    Every write that changes events or rollups must say so (scorecard.rollups
+    does): readers keep what they derived from earlier days (docs/live-pages.md).
+    """
+    if isinstance(cur, _TrackedCursor):
+        cur.activity_from.append(from_day)
+    _log_change(cur, "activity", None, from_day)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What the writes after some change id changed, as one reader needs it."""
+
+    last_id: int  # the newest change id seen (the one asked after, when there is none)
+    tables: frozenset[str]  # every table they changed ('*': some write could not tell)
+    activity: bool  # whether any changed activity
+    from_day: date | None  # the first day of activity any changed; None with `activity`: every day
+
+    def touch(self, tables: frozenset[str]) -> bool:
+        """Whether any of `tables` may have changed."""
+        return EVERY_TABLE in self.tables or not self.tables.isdisjoint(tables)
+
+    def with_activity(self, days: Sequence[date | None]) -> Changes:
+        """These changes and activity changed from each of `days` on (None: on every day)."""
+        if not days:
+            return self
+        every = (self.activity and self.from_day is None) or any(day is None for day in days)
+        known = [day for day in days if day is not None] + ([self.from_day] if self.from_day is not None else [])
+        return Changes(self.last_id, self.tables, True, None if every else min(known))
+
+    @staticmethod
+    def combined(change_id: int, parts: Sequence[Changes]) -> Changes:
+        """Several writes' changes after `change_id`, as one."""
+        out = Changes(last_id=change_id, tables=frozenset(), activity=False, from_day=None)
+        for part in parts:
+            tables = out.tables | part.tables
+            merged = Changes(max(out.last_id, part.last_id), tables, out.activity, out.from_day)
+            out = merged.with_activity([part.from_day]) if part.activity else merged
+        return out
+
+
+# How many of its own writes a store remembers the changes of.
+_OWN_KEPT = 256
+_NOTHING = Changes(last_id=0, tables=frozenset(), activity=False, from_day=None)
+
+
+def changes_after(db: Reads, change_id: int) -> Changes:
+    """What changed after `change_id` (0: since the database began), in one query."""
+    row = db.fetchone(
+        """
+        SELECT max(change_id),
+               count(*) FILTER (WHERE kind = 'activity'),
+               min(from_day) FILTER (WHERE kind = 'activity'),
+               bool_or(from_day IS NULL) FILTER (WHERE kind = 'activity'),
+               flatten(list(tables) FILTER (WHERE kind = 'tables'))
+        FROM changes WHERE change_id > ?
+        """,
+        [change_id],
+    )
+    if row is None or row[0] is None:
+        return Changes(last_id=change_id, tables=frozenset(), activity=False, from_day=None)
+    last_id, activity_rows, first_day, every_day, tables = row
+    return Changes(
+        last_id=int(last_id),
+        tables=frozenset(tables or ()),
+        activity=bool(activity_rows),
+        from_day=None if every_day else first_day,
+    )
+
+
 class Reads(Protocol):
     """What a read needs: a Store, or a Snapshot of one (`Store.reading`)."""
 
@@ -517,6 +675,8 @@ class Store:
         # Identifies the open history in cache keys: a restore swaps in another
         # history under the same path, so (path, version) alone could collide.
         self.token = uuid.uuid4().hex
+        self._own_lock = threading.Lock()
+        self._own: dict[int, Changes] = {}  # data version -> what this process's write to it changed
         self._changed = threading.Condition()
         self._waiting = 0  # threads in wait_for_change; a lake is polled only while there are some
         self._poller: threading.Thread | None = None
@@ -738,7 +898,11 @@ class Store:
         with self._one_writer(), self._cursor() as cur:
             cur.begin()
             try:
-                yield cur
+                # On a lake, the snapshot this write starts from: if the commit is the next one, it is ours.
+                started = self._lake_snapshot(cur) if self.backend.is_lake else None
+                tracked = _TrackedCursor(cur)
+                yield cast(duckdb.DuckDBPyConnection, tracked)
+                own = _log_own(cur, tracked)
                 # The count of writes, on every backend (`writes()`); on a file it is the data version too.
                 cur.execute(
                     "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
@@ -757,9 +921,38 @@ class Store:
             if self.backend.is_lake:
                 # Still under the lock: the newest snapshot is this commit's.
                 self._checked_at = time.monotonic()
-                self._announce(self._read_version())
+                committed = self._read_version()
+                self._remember_own(committed if started is not None and committed == started + 1 else None, own)
+                self._announce(committed)
             else:
-                self._announce(int(row[0]) if row else self._version + 1)
+                committed = int(row[0]) if row else self._version + 1
+                self._remember_own(committed, own)
+                self._announce(committed)
+
+    def _lake_snapshot(self, cur: duckdb.DuckDBPyConnection) -> int:
+        sql = f"SELECT id FROM ducklake_current_snapshot({sql_literal(LAKE_ALIAS)})"
+        return int(cur.execute(sql).fetchall()[0][0] or 0)
+
+    def _remember_own(self, version: int | None, changes: Changes | None) -> None:
+        """Keep what this process's write to `version` changed (None: the version is not surely ours)."""
+        if version is None:
+            return
+        with self._own_lock:
+            self._own[version] = changes or _NOTHING
+            while len(self._own) > _OWN_KEPT:
+                del self._own[next(iter(self._own))]
+
+    def changes_between(self, version: int, change_id: int, now: int) -> Changes:
+        """What changed from data version `version` (its newest change `change_id`) to version `now`.
+
+        Known without a query when every version in between is a write of this
+        process (always, on a file); else read from the log (`changes_after`).
+        """
+        with self._own_lock:
+            own = [self._own.get(v) for v in range(version + 1, now + 1)] if 0 <= now - version <= _OWN_KEPT else [None]
+        if all(part is not None for part in own):
+            return Changes.combined(change_id, [part for part in own if part is not None])
+        return changes_after(self, change_id)
 
     def retrying(self, work: Callable[[duckdb.DuckDBPyConnection], T], attempts: int = CONFLICT_ATTEMPTS) -> T:
         """Run `work(cur)` in one write, again (up to `attempts` in all) when its commit lost a conflict."""

@@ -63,7 +63,7 @@ def _numbers(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table the app reads, sorted (the lake's own bookkeeping in meta aside)."""
     out = {}
     for (table,) in store.fetchall("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"):
-        if table == "activity_changes":  # which days each write changed: the store's own history
+        if table == "changes":  # what each write changed: the store's own history
             continue
         where = " WHERE key NOT LIKE 'next_id:%' AND key NOT IN ('data_version', 'maintained_at')" if table == "meta" else ""
         out[str(table)] = sorted(store.fetchall(f'SELECT * FROM "{table}"{where}'), key=repr)
@@ -152,9 +152,9 @@ def _tables_of_file(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     try:
         out = {}
         for (table,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE table_name <> 'activity_changes' ORDER BY 1"
+            "SELECT table_name FROM duckdb_tables() WHERE table_name <> 'changes' ORDER BY 1"
         ).fetchall():
-            # activity_changes is which days each write changed, the file's own history, like data_version.
+            # changes is what each write changed, the file's own history, like data_version.
             # data_version counts this file's own writes (the move's commit is one); it is not the team's data.
             where = " WHERE key <> 'data_version'" if table == "meta" else ""
             out[str(table)] = sorted(con.execute(f'SELECT * FROM "{table}"{where}').fetchall(), key=repr)

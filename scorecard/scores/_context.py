@@ -11,6 +11,7 @@ built from activity before the first day a write changed (docs/live-pages.md).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 import weakref
 from collections.abc import Callable, Mapping
@@ -21,9 +22,9 @@ from typing import Any, TypeVar
 import polars as pl
 
 from scorecard.catalog import Catalog, load_catalog
-from scorecard.rollups import WEEK_START_KEY, ActivityChanges, activity_changes_after
+from scorecard.rollups import WEEK_START_KEY
 from scorecard.settings import TeamSettings, load_settings
-from scorecard.store import Reads, Store
+from scorecard.store import Changes, Reads, Store, changes_after
 
 __all__ = ["Context", "context", "forget"]
 
@@ -56,8 +57,8 @@ class Context:
     # carried over to the next version when a write leaves all of those exactly
     # as they were, as an upload of activity does.
     setup_memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
-    # The newest activity change this version's reads include (rollups.activity_changes_after).
-    activity_change: int = 0
+    # The newest change this version's reads include (store.changes_after).
+    change_id: int = 0
     # Values built from the setup and from activity on days before a date, kept
     # with that date: carried over while the setup is the same and no write
     # changed activity before it.
@@ -149,20 +150,48 @@ def context(store: Store) -> Context:
     # The token changes when a restore swaps another file in under the same Store.
     if cached is not None and cached.version == version and cached.token == store.token:
         return cached
-    same_file = cached is not None and cached.token == store.token
-    # One read transaction: the setup and the activity changes as of one state, and on a
-    # lake one snapshot lookup instead of one per table.
+    if cached is not None and cached.token == store.token:
+        changes = store.changes_between(cached.version, cached.change_id, version)
+        if not changes.touch(SETUP_TABLES):
+            ctx = _next_version(cached, version, changes)  # nothing the setup is read from was written
+        else:
+            ctx = _reread(store, version, cached)
+    else:
+        ctx = _reread(store, version, None)
+    with _contexts_lock:
+        _contexts[store] = ctx
+    return ctx
+
+
+# The tables `_read_setup` reads. Not meta: the one row it reads there (the weekly
+# rollups' week start) changes only in the write that saves the settings.
+SETUP_TABLES = frozenset({"settings", "label_map", "reps", "goals", "pto"})
+
+
+def _next_version(cached: Context, version: int, changes: Changes) -> Context:
+    """The next version's context when no write since `cached` touched the setup."""
+    return dataclasses.replace(
+        cached,
+        version=version,
+        memo={},
+        change_id=changes.last_id,
+        activity_memo=_still_true(cached.activity_memo, changes),
+    )
+
+
+def _reread(store: Store, version: int, cached: Context | None) -> Context:
+    """The setup read afresh; what was built from it is kept when it reads the same."""
+    # One read transaction: the setup and the changes as of one state, and on a lake
+    # one snapshot lookup instead of one per table.
     with store.reading() as db:
         ctx = _read_setup(db, version, store.token)
-        changes = activity_changes_after(db, cached.activity_change if cached is not None and same_file else 0)
-    ctx.activity_change = changes.last_id
-    if cached is not None and same_file and _same_setup(cached, ctx):
+        changes = changes_after(db, cached.change_id if cached is not None else 0)
+    ctx.change_id = changes.last_id
+    if cached is not None and _same_setup(cached, ctx):
         # Same frames, so what was built from them is still what they give.
         ctx.reps, ctx.goal_rows, ctx.pto = cached.reps, cached.goal_rows, cached.pto
         ctx.setup_memo = cached.setup_memo
         ctx.activity_memo = _still_true(cached.activity_memo, changes)
-    with _contexts_lock:
-        _contexts[store] = ctx
     return ctx
 
 
@@ -191,10 +220,10 @@ def forget(store: Store) -> None:
 
 
 def _still_true(
-    memo: dict[tuple[Any, ...], tuple[date, Any]], changes: ActivityChanges
+    memo: dict[tuple[Any, ...], tuple[date, Any]], changes: Changes
 ) -> dict[tuple[Any, ...], tuple[date, Any]]:
     """The entries of `memo` that read only days before the first one `changes` touched."""
-    if not changes.any:
+    if not changes.activity:
         return memo
     first = changes.from_day
     if first is None:
