@@ -8,8 +8,9 @@ transaction through `store.write()`:
 - daily rollups for every working day of `weeks` weeks (104, and 1,040 for the
   10× history case), in day order as uploads would add them, and the weekly
   rollups ingest keeps beside them;
-- raw events for the last 4 weeks only (scores read events for the as-of day
-  alone; older history is read from rollups);
+- raw events for the last 4 weeks only, up to the as-of moment, as a live
+  page meets them (scores read events for the as-of day alone; older history
+  is read from rollups);
 - goal overrides for 10% of reps and PTO for 5% of reps.
 
 Figures (medians over repeated runs, in the same process and database):
@@ -116,9 +117,10 @@ def build(path: Path, *, reps: int = REPS, weeks: int = 104, as_of: datetime = A
                  range(1, ? + 1) r(i), range(0, 2) k(j),
                  (VALUES ('Call', 'No answer', 0), ('Call', 'Connected', 1), ('Meeting', '', 2)) kinds(raw_type, raw_outcome, kind)
             WHERE isodow(t.ts) <= 5 AND hour(t.ts) BETWEEN 9 AND 16 AND hash(?, r.i, t.ts, k.j) % 3 = kinds.kind
+              AND t.ts + k.j * INTERVAL 7 MINUTE <= ?
             ORDER BY t.ts
             """,
-            [SEED, batch_id, events_from, as_of.date(), reps, SEED],
+            [SEED, batch_id, events_from, as_of.date(), reps, SEED, as_of],
         )
         # The weekly rollups, as ingest keeps them beside the daily ones.
         rebuild_weekly_rollups(cur)

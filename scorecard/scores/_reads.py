@@ -19,7 +19,15 @@ from scorecard.scores._context import Context
 from scorecard.scores._reps import Scope
 from scorecard.store import Store
 
-__all__ = ["ACTUAL_SCHEMA", "day_events_between", "first_weeks_in", "rollups", "team_totals", "weeks_with_data"]
+__all__ = [
+    "ACTUAL_SCHEMA",
+    "day_events_between",
+    "day_is_over",
+    "first_weeks_in",
+    "rollups",
+    "team_totals",
+    "weeks_with_data",
+]
 
 _WEEK = timedelta(days=7)
 ACTUAL_SCHEMA = {"rep_id": pl.Int32, "week_start": pl.Date, "metric": pl.String, "actual": pl.Float64}
@@ -163,6 +171,21 @@ def day_events_between(
             actual="actual",
         )
     )
+
+
+def day_is_over(store: Store, ctx: Context, as_of: datetime) -> bool:
+    """Whether no event of as_of's day is later than as_of (then that day's rollups are its events so far)."""
+    day = as_of.date()
+
+    def read() -> datetime | None:
+        last = store.scalar(
+            "SELECT max(occurred_at) FROM events WHERE occurred_at >= ? AND occurred_at < ?",
+            [datetime.combine(day, time.min), datetime.combine(day + timedelta(days=1), time.min)],
+        )
+        return last if isinstance(last, datetime) else None
+
+    last = ctx.memoised(("last_event", day), lambda: (read(),), activity_before=day + timedelta(days=1))[0]
+    return last is None or last <= as_of
 
 
 def _day_events(store: Store, ctx: Context, day: date) -> pl.DataFrame:

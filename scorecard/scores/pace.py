@@ -30,7 +30,7 @@ import polars as pl
 from scorecard.calendar import Period, WorkingTime, team_working_days, working_time
 from scorecard.catalog import Catalog
 from scorecard.scores._context import Context, context
-from scorecard.scores._reads import ACTUAL_SCHEMA, day_events_between, rollups
+from scorecard.scores._reads import ACTUAL_SCHEMA, day_events_between, day_is_over, rollups
 from scorecard.scores._reads import weeks_with_data as _weeks_with_data
 from scorecard.scores._reps import Scope, scope_ids
 from scorecard.settings import TeamSettings
@@ -82,6 +82,11 @@ def actuals(
     # Sorted: it is part of the memo key, and callers may pass metrics in any order.
     wanted = tuple(ctx.catalog.metrics) if only is None else tuple(sorted(set(only)))
     cutoff = min(as_of.date(), end + timedelta(days=1))
+    if not store.is_lake and start <= as_of.date() <= end and day_is_over(store, ctx, as_of):
+        # Nothing of as_of's day happened after it (a live page, now): that day's rollups hold
+        # exactly its events so far, so the whole range is one rollups read. Not on a lake, where
+        # every query costs a catalog round trip: there one read of the day's events is cheaper.
+        cutoff = as_of.date() + timedelta(days=1)
     ids = scope_ids(ctx, scope)
     parts = [rollups(store, ctx, scope, start, cutoff, wanted)]
     if focus is not None and not ids.is_in([focus]).any():
@@ -89,7 +94,7 @@ def actuals(
         parts.append(rollups(store, ctx, Scope(rep_ids=(focus,)), start, cutoff, wanted))
     day_open = max(datetime.combine(as_of.date(), time.min), datetime.combine(start, time.min))
     day_close = min(as_of, datetime.combine(end, time.max))
-    if day_open <= day_close:
+    if day_open <= day_close and cutoff <= as_of.date():
         parts.append(day_events_between(store, ctx, ids, day_open, day_close, wanted))
     parts = [p for p in parts if p.height]
     if len(parts) <= 1:
