@@ -69,7 +69,10 @@ def find_rep(ctx: Context, key: str) -> Rep:
     # (a thousand of them would be most of a cold scorecard's Python time).
     row = _slug_rows(ctx).get(key)
     if row is not None:
-        return _rep(ctx.reps.select(_REP_COLUMNS).row(row))
+        found: Rep = ctx.memoised(
+            ("rep_at", row), lambda: _rep(ctx.reps.select(_REP_COLUMNS).row(row)), setup_only=True
+        )
+        return found
     wanted = match_key(key)
     people = reps_by_id(ctx)
     for field_of in (

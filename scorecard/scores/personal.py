@@ -275,7 +275,8 @@ def _peer_stats(
 def _weekly_trends(weeks: pl.DataFrame, first: date) -> dict[int, pl.DataFrame]:
     """Each rep's weeks from `first` on: week_start, metric, actual, goal, pct_of_goal."""
     trend = (
-        weeks.filter(pl.col("period_start") >= first)
+        weeks.lazy()
+        .filter(pl.col("period_start") >= first)
         .select(
             "rep_id",
             pl.col("period_start").alias("week_start"),
@@ -285,6 +286,7 @@ def _weekly_trends(weeks: pl.DataFrame, first: date) -> dict[int, pl.DataFrame]:
             pct_of_goal=pl.when(pl.col("goal") > 0).then(pl.col("actual") / pl.col("goal")),
         )
         .sort("week_start", "metric")
+        .collect()  # one plan: cheaper than three eager steps on a few hundred rows
     )
     ids = trend.get_column("rep_id").unique()
     if ids.len() == 1:  # one rep (a page of its own): its frame as it is
