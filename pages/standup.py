@@ -24,20 +24,22 @@ ROTATE_SECONDS = 15
 SLIDE_KEY = "standup_slide"
 SWITCHED_KEY = "standup_switched_at"
 
-# Constant style: no sidebar or toolbar, type sized for a 1080p TV across a room.
+# Constant style: no sidebar or toolbar, type sized for a 1080p TV across a room. The tiles' type
+# scales with the screen's width (full size from 1920 px), so a laptop sharing the stand-up shows
+# every number whole instead of cutting "110%" to "11…".
 TV_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarNav"],
 header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none !important; }
 [data-testid="stMainBlockContainer"], .block-container { padding: 1.2rem 2.5rem 0.5rem 2.5rem !important; max-width: 100% !important; }
-.st-key-tv h1 { font-size: 3.4rem !important; padding: 0 !important; line-height: 1.15 !important; }
-.st-key-tv h2 { font-size: 2.8rem !important; padding: 0.4rem 0 !important; }
-.st-key-tv p, .st-key-tv li { font-size: 2.1rem !important; line-height: 1.35 !important; }
+.st-key-tv h1 { font-size: clamp(2.2rem, 2.8vw, 3.4rem) !important; padding: 0 !important; line-height: 1.15 !important; }
+.st-key-tv h2 { font-size: clamp(1.8rem, 2.3vw, 2.8rem) !important; padding: 0.4rem 0 !important; }
+.st-key-tv p, .st-key-tv li { font-size: clamp(1.25rem, 1.75vw, 2.1rem) !important; line-height: 1.35 !important; }
 .st-key-tv [data-testid="stCaptionContainer"] p { font-size: 1.4rem !important; color: #555 !important; }
-.st-key-tv [data-testid="stMetricLabel"] p { font-size: 2.6rem !important; font-weight: 700 !important; color: #1F2328 !important; }
-.st-key-tv [data-testid="stMetricValue"] p { font-size: 8rem !important; font-weight: 700 !important; line-height: 1.05 !important; }
+.st-key-tv [data-testid="stMetricLabel"] p { font-size: clamp(1.4rem, 2.15vw, 2.6rem) !important; font-weight: 700 !important; color: #1F2328 !important; }
+.st-key-tv [data-testid="stMetricValue"] p { font-size: clamp(3rem, 6.6vw, 8rem) !important; font-weight: 700 !important; line-height: 1.05 !important; }
 .st-key-tv [data-testid="stMetricLabel"] { height: auto !important; min-height: 3rem !important; }
-.st-key-tv .st-key-tvnames p { font-size: 3.6rem !important; font-weight: 700 !important; }
-div[class*="st-key-tvtile-"] { padding: 1.2rem 1.6rem !important; border-width: 2px !important; }
+.st-key-tv .st-key-tvnames p { font-size: clamp(2rem, 3vw, 3.6rem) !important; font-weight: 700 !important; }
+div[class*="st-key-tvtile-"] { padding: clamp(0.8rem, 1vw, 1.2rem) clamp(0.9rem, 1.3vw, 1.6rem) !important; border-width: 2px !important; }
 div[class*="st-key-tvtile-gap-"] { border-left: 18px solid #D55E00 !important; background: #FFF1E8 !important; }
 """ + ui.status_edge_css("tvtile", width_px=18) + "</style>"
 

@@ -41,6 +41,23 @@ def test_standup_at_1080p_shows_team_pace_without_scrolling(server: Server, page
     shot(page, "standup-1080p")
 
 
+def test_standup_on_a_laptop_shows_every_number_whole(server: Server, page: Page) -> None:
+    """A stand-up shared from a 1280-wide laptop: the type shrinks, and no number or name is cut to "11…"."""
+    laptop = {"width": 1280, "height": 800}
+    page.set_viewport_size(laptop)
+    open_app(page, f"{server.url}/?view=standup&as_of={AS_OF}&slide=gaps")
+    expect(page.get_by_text("Team pace this week")).to_be_visible()
+    values = page.locator('[data-testid="stMetricValue"]')
+    labels = page.locator('[data-testid="stMetricLabel"]')
+    expect(values).to_have_count(4)
+    assert all(re.fullmatch(r"\d+%", t.strip()) for t in values.all_inner_texts())
+    clipped = "e => [e, ...e.querySelectorAll('*')].some(x => x.scrollWidth > x.clientWidth + 1)"
+    for locator in (*values.all(), *labels.all()):
+        assert not locator.evaluate(clipped), locator.inner_text()
+        assert within_viewport(locator, laptop["width"], laptop["height"]), locator
+    shot(page, "standup-laptop")
+
+
 def test_standup_other_slides(server: Server, page: Page) -> None:
     page.set_viewport_size(TV)
     open_app(page, f"{server.url}/?view=standup&as_of={AS_OF}&slide=conversations")
