@@ -13,18 +13,12 @@ from scorecard.demo import DemoNotRemoved, build_demo, demo_presence, offer_remo
 from scorecard.ingest import IngestOptions, ingest_bytes
 from scorecard.store import Store, open_store
 from tests.factories_ingest import GENERIC_HEADER, csv_bytes, generic_rows
-from tests.test_backup import _snapshot as _every_row
+from tests.test_backup import _snapshot
 from tests.ui_apptest import app, texts
 
 AS_OF = datetime(2026, 11, 19, 15, 0)
 NOW = datetime(2026, 11, 19, 20, 0, tzinfo=UTC)
 
-
-def _snapshot(store: Store) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table but `changes`: what each write changed grows with every write."""
-    snap = _every_row(store)
-    del snap["changes"]
-    return snap
 
 
 def _demo(store: Store, tmp_path: Path) -> None:

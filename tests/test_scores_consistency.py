@@ -31,6 +31,7 @@ MOMENTS = (
     datetime(2026, 11, 16, 8, 30),  # Monday before the day starts: nothing expected yet
     datetime(2026, 11, 13, 18, 45),  # Friday after close: the week is whole
     datetime(2026, 11, 25, 11, 15, 30),  # Thanksgiving week (a holiday on Thursday)
+    datetime(2026, 11, 28, 23, 30),  # after the last activity, as a live page is: read from the rollups
 )
 
 

@@ -22,7 +22,7 @@ from scorecard.store import Store
 __all__ = [
     "ACTUAL_SCHEMA",
     "day_events_between",
-    "day_is_over",
+    "nothing_after",
     "first_weeks_in",
     "rollups",
     "team_totals",
@@ -173,18 +173,24 @@ def day_events_between(
     )
 
 
-def day_is_over(store: Store, ctx: Context, as_of: datetime) -> bool:
-    """Whether no event of as_of's day is later than as_of (then that day's rollups are its events so far)."""
-    day = as_of.date()
+def nothing_after(store: Store, ctx: Context, as_of: datetime, end: date) -> bool:
+    """Whether no event from as_of to the end of day `end` is later than as_of.
+
+    Then the rollups of as_of's day, and of its whole week, hold exactly what
+    happened up to as_of: a live page, which shows now, can read them instead
+    of the raw events.
+    """
+    first, until = as_of.date(), end + timedelta(days=1)
 
     def read() -> datetime | None:
         last = store.scalar(
             "SELECT max(occurred_at) FROM events WHERE occurred_at >= ? AND occurred_at < ?",
-            [datetime.combine(day, time.min), datetime.combine(day + timedelta(days=1), time.min)],
+            [datetime.combine(first, time.min), datetime.combine(until, time.min)],
         )
         return last if isinstance(last, datetime) else None
 
-    last = ctx.memoised(("last_event", day), lambda: (read(),), activity_before=day + timedelta(days=1))[0]
+    # In a tuple: a range without events keeps its None.
+    last = ctx.memoised(("last_event", first, until), lambda: (read(),), activity_before=until)[0]
     return last is None or last <= as_of
 
 

@@ -30,7 +30,7 @@ import polars as pl
 from scorecard.calendar import Period, WorkingTime, team_working_days, working_time
 from scorecard.catalog import Catalog
 from scorecard.scores._context import Context, context
-from scorecard.scores._reads import ACTUAL_SCHEMA, day_events_between, day_is_over, rollups
+from scorecard.scores._reads import ACTUAL_SCHEMA, day_events_between, nothing_after, rollups
 from scorecard.scores._reads import weeks_with_data as _weeks_with_data
 from scorecard.scores._reps import Scope, scope_ids
 from scorecard.settings import TeamSettings
@@ -82,11 +82,12 @@ def actuals(
     # Sorted: it is part of the memo key, and callers may pass metrics in any order.
     wanted = tuple(ctx.catalog.metrics) if only is None else tuple(sorted(set(only)))
     cutoff = min(as_of.date(), end + timedelta(days=1))
-    if not store.is_lake and start <= as_of.date() <= end and day_is_over(store, ctx, as_of):
-        # Nothing of as_of's day happened after it (a live page, now): that day's rollups hold
-        # exactly its events so far, so the whole range is one rollups read. Not on a lake, where
-        # every query costs a catalog round trip: there one read of the day's events is cheaper.
-        cutoff = as_of.date() + timedelta(days=1)
+    if not store.is_lake and start <= as_of.date() <= end and nothing_after(store, ctx, as_of, end):
+        # Nothing in the range happened after as_of (a live page, now): the rollups up to its end
+        # hold exactly what happened so far, so the range is one rollups read, of whole weeks where
+        # it has them. Not on a lake, where every query costs a catalog round trip: there one read
+        # of the day's events is cheaper.
+        cutoff = end + timedelta(days=1)
     ids = scope_ids(ctx, scope)
     parts = [rollups(store, ctx, scope, start, cutoff, wanted)]
     if focus is not None and not ids.is_in([focus]).any():
