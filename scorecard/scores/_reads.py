@@ -16,7 +16,7 @@ import polars as pl
 
 from scorecard.rollups import week_start_sql
 from scorecard.scores._context import Context
-from scorecard.scores._reps import Scope
+from scorecard.scores._reps import Scope, scope_ids
 from scorecard.store import Store
 
 __all__ = [
@@ -50,8 +50,12 @@ def rollups(
     metrics, else the count), one row per key: whole weeks and the loose days
     at either end fall in different weeks.
     """
-    key = ("rollups", scope, start, cutoff, wanted)
+    key = _rollups_key(scope, start, cutoff, wanted)
     return ctx.memoised(key, lambda: _read_rollups(store, ctx, scope, start, cutoff, wanted), activity_before=cutoff)
+
+
+def _rollups_key(scope: Scope, start: date, cutoff: date, wanted: tuple[str, ...]) -> tuple[Any, ...]:
+    return ("rollups", scope, start, cutoff, wanted)
 
 
 def _read_rollups(
@@ -68,7 +72,7 @@ def _rollup_sql(
 ) -> tuple[str, list[Any]]:
     """The query behind `rollups` (start < cutoff), and its parameters."""
     weeks, days = _split(ctx, start, cutoff)
-    who, who_params = scope.sql()
+    who, who_params = _who(ctx, scope)
     value, value_params = _value_sql(ctx)
     # Rollups hold catalog metrics only: filter on metric only when some are left out.
     which, which_params = _in_sql("metric", wanted) if set(wanted) < set(ctx.catalog.metrics) else ("TRUE", [])
@@ -95,6 +99,14 @@ def _rollup_sql(
         )
         params += [*week_params, *value_params, lo, hi, *which_params, *who_params]
     return " UNION ALL ".join(parts), params
+
+
+def _who(ctx: Context, scope: Scope) -> tuple[str, list[Any]]:
+    """`scope.sql()`, with a team's members listed from the setup already read, not looked up again in `reps`:
+    on a lake every table a query reads costs a catalog round trip."""
+    if scope.rep_ids is not None:
+        return scope.sql()
+    return Scope(rep_ids=tuple(scope_ids(ctx, scope).to_list())).sql()
 
 
 def _bucket_sql(ctx: Context, lo: date, hi: date) -> tuple[str, list[Any]]:
@@ -173,25 +185,45 @@ def day_events_between(
     )
 
 
-def nothing_after(store: Store, ctx: Context, as_of: datetime, end: date) -> bool:
-    """Whether no event from as_of to the end of day `end` is later than as_of.
+def nothing_after(
+    store: Store, ctx: Context, as_of: datetime, scope: Scope, start: date, end: date, wanted: tuple[str, ...]
+) -> bool:
+    """Whether no event from as_of's day to the end of day `end` is later than as_of.
 
-    Then the rollups of as_of's day, and of its whole week, hold exactly what
-    happened up to as_of: a live page, which shows now, can read them instead
-    of the raw events.
+    Then the rollups of days start..end hold exactly what happened up to as_of:
+    a live page, which shows now, reads them instead of the raw events. When
+    the answer is not kept yet, it is read in one query with those rollups (of
+    `scope` and `wanted`), which `rollups` then finds kept: on a lake each query
+    costs a catalog round trip.
     """
     first, until = as_of.date(), end + timedelta(days=1)
-
-    def read() -> datetime | None:
-        last = store.scalar(
-            "SELECT max(occurred_at) FROM events WHERE occurred_at >= ? AND occurred_at < ?",
-            [datetime.combine(first, time.min), datetime.combine(until, time.min)],
-        )
-        return last if isinstance(last, datetime) else None
-
-    # In a tuple: a range without events keeps its None.
-    last = ctx.memoised(("last_event", first, until), lambda: (read(),), activity_before=until)[0]
+    key = ("last_event", first, until)
+    kept: tuple[datetime | None] | None = ctx.recall(key, activity=True)
+    if kept is None:
+        frame, last = _rollups_and_last_event(store, ctx, scope, start, until, wanted, first)
+        kept = ctx.remember(key, (last,), activity_before=until)  # in a tuple: a range without events keeps its None
+        ctx.remember(_rollups_key(scope, start, until, wanted), frame, activity_before=until)
+    last = kept[0]
     return last is None or last <= as_of
+
+
+def _rollups_and_last_event(
+    store: Store, ctx: Context, scope: Scope, start: date, until: date, wanted: tuple[str, ...], first: date
+) -> tuple[pl.DataFrame, datetime | None]:
+    """`rollups` of days [start, until), and the latest event of days [first, until), in one query."""
+    sql, params = _rollup_sql(ctx, scope, start, until, wanted)
+    both = store.frame(
+        f"""
+        SELECT r.*, l.last_event
+        FROM ({sql}) r RIGHT JOIN (
+            SELECT max(occurred_at) AS last_event FROM events WHERE occurred_at >= ? AND occurred_at < ?
+        ) l ON TRUE
+        """,
+        [*params, datetime.combine(first, time.min), datetime.combine(until, time.min)],
+    )
+    last = both.get_column("last_event")[0]
+    rows = both.filter(pl.col("rep_id").is_not_null()).drop("last_event").cast(ACTUAL_SCHEMA)  # type: ignore[arg-type]
+    return rows, last if isinstance(last, datetime) else None
 
 
 def _day_events(store: Store, ctx: Context, day: date) -> pl.DataFrame:

@@ -82,11 +82,12 @@ def actuals(
     # Sorted: it is part of the memo key, and callers may pass metrics in any order.
     wanted = tuple(ctx.catalog.metrics) if only is None else tuple(sorted(set(only)))
     cutoff = min(as_of.date(), end + timedelta(days=1))
-    if not store.is_lake and start <= as_of.date() <= end and nothing_after(store, ctx, as_of, end):
+    if not store.is_lake and start <= as_of.date() <= end and nothing_after(store, ctx, as_of, scope, start, end, wanted):
         # Nothing in the range happened after as_of (a live page, now): the rollups up to its end
         # hold exactly what happened so far, so the range is one rollups read, of whole weeks where
-        # it has them. Not on a lake, where every query costs a catalog round trip: there one read
-        # of the day's events is cheaper.
+        # it has them, instead of rollups before as_of's day and that day's events. Not on a lake:
+        # there every table a query reads costs a catalog round trip, and after an upload the day's
+        # events alone are one table where this is two.
         cutoff = end + timedelta(days=1)
     ids = scope_ids(ctx, scope)
     parts = [rollups(store, ctx, scope, start, cutoff, wanted)]
