@@ -205,7 +205,7 @@ def _columns(store: Store, table: str) -> list[tuple[str, str]]:
     ]
 
 
-# Which days each write changed is the database's own history, for its readers' memos:
+# What each write changed is the database's own history, for its readers' memos:
 # the target keeps its own, and records that the move changed every day.
 _OWN_HISTORY = "changes"
 

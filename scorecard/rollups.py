@@ -179,4 +179,3 @@ def _refresh_touched_weeks(cur: duckdb.DuckDBPyConnection) -> None:
         [week_start, bounds[0], bounds[1]],
     )
     cur.execute("DROP TABLE _touched_rep_weeks")
-

@@ -450,7 +450,6 @@ def _is_conflict(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower()
 
 
-# -- the store -------------------------------------------------------------------
 # -- what each write changed ---------------------------------------------------------------
 # A statement that changes a table, and that table (a name, maybe quoted or qualified).
 _WRITE_TARGET = re.compile(
@@ -557,6 +556,11 @@ class Changes:
     activity: bool  # whether any changed activity
     from_day: date | None  # the first day of activity any changed; None with `activity`: every day
 
+    @staticmethod
+    def none(last_id: int) -> Changes:
+        """No change, the newest seen being `last_id`."""
+        return Changes(last_id=last_id, tables=frozenset(), activity=False, from_day=None)
+
     def touch(self, tables: frozenset[str]) -> bool:
         """Whether any of `tables` may have changed."""
         return EVERY_TABLE in self.tables or not self.tables.isdisjoint(tables)
@@ -572,7 +576,7 @@ class Changes:
     @staticmethod
     def combined(change_id: int, parts: Sequence[Changes]) -> Changes:
         """Several writes' changes after `change_id`, as one."""
-        out = Changes(last_id=change_id, tables=frozenset(), activity=False, from_day=None)
+        out = Changes.none(change_id)
         for part in parts:
             tables = out.tables | part.tables
             merged = Changes(max(out.last_id, part.last_id), tables, out.activity, out.from_day)
@@ -582,7 +586,6 @@ class Changes:
 
 # How many of its own writes a store remembers the changes of.
 _OWN_KEPT = 256
-_NOTHING = Changes(last_id=0, tables=frozenset(), activity=False, from_day=None)
 
 
 def changes_after(db: Reads, change_id: int) -> Changes:
@@ -599,7 +602,7 @@ def changes_after(db: Reads, change_id: int) -> Changes:
         [change_id],
     )
     if row is None or row[0] is None:
-        return Changes(last_id=change_id, tables=frozenset(), activity=False, from_day=None)
+        return Changes.none(change_id)
     last_id, activity_rows, first_day, every_day, tables = row
     return Changes(
         last_id=int(last_id),
@@ -645,6 +648,7 @@ def _frame(cur: duckdb.DuckDBPyConnection, sql: str, params: Params) -> pl.DataF
     return result
 
 
+# -- the store -------------------------------------------------------------------
 class Store:
     """A database with its schema migrated, one connection, and a write lock."""
 
@@ -938,7 +942,7 @@ class Store:
         if version is None:
             return
         with self._own_lock:
-            self._own[version] = changes or _NOTHING
+            self._own[version] = changes or Changes.none(0)
             while len(self._own) > _OWN_KEPT:
                 del self._own[next(iter(self._own))]
 

@@ -13,11 +13,12 @@ from scorecard.store import open_store
 class FakeSessions:
     """Open pages whose runs the test drives by hand."""
 
-    def __init__(self, *ids: str) -> None:
+    def __init__(self, *ids: str, events: list[str] | None = None) -> None:
         self.open = set(ids)
         self.busy: set[str] = set()
         self.reruns: list[str] = []
         self.fragments: list[str | None] = []
+        self.events = events  # where "rerun <id>" is noted beside a test's own events, in order
 
     def is_open(self, session_id: str) -> bool:
         return session_id in self.open
@@ -26,6 +27,8 @@ class FakeSessions:
         return session_id in self.busy
 
     def rerun(self, session_id: str, started: threading.Event, fragment_id: str | None = None) -> None:
+        if self.events is not None:
+            self.events.append(f"rerun {session_id}")
         self.reruns.append(session_id)
         self.fragments.append(fragment_id)
         self.busy.add(session_id)
@@ -93,17 +96,10 @@ def test_at_most_max_in_flight_at_once_and_everyone_gets_there(tmp_path: Path) -
 
 
 def test_each_view_is_built_once_before_its_pages_are_told(tmp_path: Path) -> None:
-    sessions = FakeSessions("a", "b", "c")
+    events: list[str] = []
+    sessions = FakeSessions("a", "b", "c", events=events)
     pages = _pages(tmp_path, sessions, max_in_flight=3)
     built: list[str] = []
-    events: list[str] = []
-    original = sessions.rerun
-
-    def rerun(sid: str, started: threading.Event, fragment_id: str | None = None) -> None:
-        events.append(f"rerun {sid}")
-        original(sid, started, fragment_id)
-
-    sessions.rerun = rerun  # type: ignore[method-assign]
 
     def warm(key: str) -> None:
         built.append(key)
@@ -201,16 +197,9 @@ class Together:
 
 
 def test_views_of_every_page_behind_are_built_in_one_pass_before_any_rerun(tmp_path: Path) -> None:
-    sessions = FakeSessions("a", "b", "c", "d")
-    pages = _pages(tmp_path, sessions, max_in_flight=1)
     log: list[str] = []
-    original = sessions.rerun
-
-    def rerun(sid: str, started: threading.Event, fragment_id: str | None = None) -> None:
-        log.append(f"rerun {sid}")
-        original(sid, started, fragment_id)
-
-    sessions.rerun = rerun  # type: ignore[method-assign]
+    sessions = FakeSessions("a", "b", "c", "d", events=log)
+    pages = _pages(tmp_path, sessions, max_in_flight=1)
     together = Together(log)
     for sid, rep in (("a", "ana"), ("b", "bo"), ("c", "ana"), ("d", "cy")):
         pages.watch(sid, 1, warm=lambda rep=rep: log.append(f"alone {rep}"), warm_key=rep, warm_many=together)

@@ -22,8 +22,8 @@ from scorecard.store import Store
 __all__ = [
     "ACTUAL_SCHEMA",
     "day_events_between",
-    "nothing_after",
     "first_weeks_in",
+    "nothing_after",
     "rollups",
     "team_totals",
     "weeks_with_data",
