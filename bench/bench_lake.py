@@ -93,6 +93,7 @@ def scores(lakes: Lakes, tmp: Path, reps: int, weeks: int, runs: int) -> list[di
         lake = bench_scores.build(Path(spec), reps=reps, weeks=weeks)
         try:
             on_lake, _ = bench_scores._measure(lake, reps, runs)
+            foreign = _cold_after_another_process(lake, reps, runs)
         finally:
             lake.close()
     wanted = {("rep_scorecard", "warm"), ("rep_scorecard", bench_scores.COLD), ("team_view", "warm"),
@@ -115,7 +116,40 @@ def scores(lakes: Lakes, tmp: Path, reps: int, weeks: int, runs: int) -> list[di
                 "load": load,
             }
         )
+    file_cold = next(f for f in on_file if (f["bench"], f["case"]) == ("rep_scorecard", bench_scores.COLD))
+    rows.append(
+        {
+            "bench": "lake",
+            "case": f"rep_scorecard cold, the upload by another process (a second replica), {reps} reps × {weeks} weeks",
+            "file_ms": file_cold["median_ms"],
+            "lake_ms": round(foreign, 2),
+            "ratio": round(foreign / file_cold["median_ms"], 2),
+            "target": "info: the file has no other process",
+            "ok": True,
+            "load": _load(),
+        }
+    )
     return rows
+
+
+def _cold_after_another_process(lake: Store, reps: int, runs: int) -> float:
+    """Median ms of a rep's scorecard right after another process's upload to the same lake.
+
+    Timed once this store has noticed the new snapshot, as a live page re-runs
+    then. Such a reader has no days handed over: it reads the change log and
+    the day's events from the lake.
+    """
+    slug, _ = bench_scores._pick(reps)
+    with Store(lake.path) as other:
+        upload = bench_scores._upload(other)
+
+        def noticed() -> None:
+            seen = lake.data_version()
+            upload()
+            while lake.data_version() == seen:
+                time.sleep(0.02)
+
+        return bench_scores._median_ms(lambda i: rep_scorecard(lake, slug, AS_OF + timedelta(seconds=i)), runs, noticed)
 
 
 # -- 2. one large import ---------------------------------------------------------------------------------------

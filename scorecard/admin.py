@@ -31,7 +31,7 @@ from scorecard.coaching import log as coaching_log
 from scorecard.rollups import mark_touched, refresh_rollups
 from scorecard.roster import match_key
 from scorecard.settings import WEEKDAY_NAMES, InvalidSetting, TeamSettings, load_settings, save_settings
-from scorecard.store import Store, upsert
+from scorecard.store import Reads, Snapshot, Store, upsert
 
 LabelKind = Literal["activity", "outcome"]
 LABEL_KINDS: tuple[LabelKind, ...] = ("activity", "outcome")
@@ -70,7 +70,7 @@ class RepEdit:
     aliases: tuple[str, ...] = ()
 
 
-def rep_edit(store: Store, rep_id: int) -> RepEdit:
+def rep_edit(store: Reads, rep_id: int) -> RepEdit:
     """The rep's current editable fields."""
     row = store.fetchone("SELECT display_name, slug, email, team, active, aliases FROM reps WHERE rep_id = ?", [rep_id])
     if row is None:
@@ -91,7 +91,7 @@ def _clean_aliases(aliases: Iterable[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
-def _names_of_others(store: Store, rep_id: int) -> dict[str, str]:
+def _names_of_others(store: Reads, rep_id: int) -> dict[str, str]:
     """Every name an upload could use for another rep (normalised) -> that rep's display name."""
     taken: dict[str, str] = {}
     for name, slug, email, aliases in store.fetchall(
@@ -103,7 +103,7 @@ def _names_of_others(store: Store, rep_id: int) -> dict[str, str]:
     return taken
 
 
-def validate_rep_edit(store: Store, rep_id: int, edit: RepEdit) -> RepEdit:
+def validate_rep_edit(store: Reads, rep_id: int, edit: RepEdit) -> RepEdit:
     """The edit with whitespace tidied; raises InvalidInput naming every bad field."""
     errors: dict[str, str] = {}
     name = " ".join(edit.display_name.split())
@@ -118,8 +118,8 @@ def validate_rep_edit(store: Store, rep_id: int, edit: RepEdit) -> RepEdit:
         errors["display_name"] = f"keep the name under {MAX_NAME} characters"
     if not _SLUG.match(slug):
         errors["slug"] = "use lower-case letters, digits and single hyphens (for example jane-doe)"
-    elif store.scalar(_SLUG_IN_USE, [slug, rep_id]):
-        errors["slug"] = _SLUG_TAKEN.format(slug=slug)
+    elif store.scalar("SELECT count(*) FROM reps WHERE slug = ? AND rep_id <> ?", [slug, rep_id]):
+        errors["slug"] = f"{slug!r} is already another rep's link; pick another"
     if email is not None:
         if not _EMAIL.match(email):
             errors["email"] = f"{email!r} is not an email address (name@company.com)"
@@ -141,27 +141,23 @@ def validate_rep_edit(store: Store, rep_id: int, edit: RepEdit) -> RepEdit:
     return RepEdit(display_name=name, slug=slug, email=email, team=team, active=bool(edit.active), aliases=aliases)
 
 
-_SLUG_IN_USE = "SELECT count(*) FROM reps WHERE slug = ? AND rep_id <> ?"
-_SLUG_TAKEN = "{slug!r} is already another rep's link; pick another"
-
-
 def update_rep(store: Store, rep_id: int, edit: RepEdit) -> RepEdit:
     """Validate and save a rep's fields; returns what was stored.
 
     A renamed rep keeps the old name as an alias, so the next export that still
     spells it the old way lands on the same person instead of creating a new rep.
     """
-    current = rep_edit(store, rep_id)
-    clean = validate_rep_edit(store, rep_id, edit)
-    aliases = clean.aliases
-    if match_key(current.display_name) != match_key(clean.display_name):
-        aliases = _clean_aliases((*aliases, current.display_name))
-    aliases = tuple(a for a in aliases if match_key(a) != match_key(clean.display_name))
-    stored = dataclasses.replace(clean, aliases=aliases)
     with store.write() as cur:
-        # Checked again inside the write: another process may have taken the slug since (a lake has no UNIQUE).
-        if cur.execute(_SLUG_IN_USE, [stored.slug, rep_id]).fetchall()[0][0]:
-            raise InvalidInput({"slug": _SLUG_TAKEN.format(slug=stored.slug)})
+        # Checked inside the write: writers take turns, on a lake across every process too, so no other
+        # write can take the name, email or link between the check and the save (a lake has no UNIQUE).
+        now = Snapshot(cur)
+        current = rep_edit(now, rep_id)
+        clean = validate_rep_edit(now, rep_id, edit)
+        aliases = clean.aliases
+        if match_key(current.display_name) != match_key(clean.display_name):
+            aliases = _clean_aliases((*aliases, current.display_name))
+        aliases = tuple(a for a in aliases if match_key(a) != match_key(clean.display_name))
+        stored = dataclasses.replace(clean, aliases=aliases)
         cur.execute(
             "UPDATE reps SET display_name = ?, slug = ?, email = ?, team = ?, active = ?, aliases = ? WHERE rep_id = ?",
             [stored.display_name, stored.slug, stored.email, stored.team, stored.active, list(stored.aliases), rep_id],

@@ -16,8 +16,10 @@ No Streamlit here: `scorecard.ui` wires this to the pages.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
+import ipaddress
 import logging
 import os
 import secrets
@@ -25,6 +27,7 @@ import sys
 import threading
 import tomllib
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,6 +119,46 @@ def check_passcode(given: str | None, expected: str) -> bool:
 
 
 # -- throttling wrong guesses ---------------------------------------------------
+
+# Proxies whose X-Forwarded-For is believed: the machine's own (nginx beside the
+# replicas), plus any listed in this variable (addresses or networks, comma-separated).
+TRUSTED_PROXIES_ENV = "SCORECARD_TRUSTED_PROXIES"
+
+
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address, extra: Sequence[str]) -> bool:
+    if address.is_loopback:
+        return True
+    for entry in extra:
+        with contextlib.suppress(ValueError):
+            if address in ipaddress.ip_network(entry.strip(), strict=False):
+                return True
+    return False
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted: Sequence[str] = ()) -> str:
+    """Who is guessing: the connection's address, or, behind a trusted proxy, the client it forwarded for.
+
+    `peer` is None for a connection from this machine (as Streamlit reports
+    it), which is how nginx beside the app connects. A proxy appends the address
+    it saw to X-Forwarded-For, so the chain is read from the right and the first
+    address that is not a trusted proxy is the client's; anything further left
+    was written by the client and proves nothing. "local": this machine, or no
+    address to go by.
+    """
+    chain = [*(forwarded_for or "").split(","), peer or "127.0.0.1"]
+    for hop in reversed(chain):
+        try:
+            address = ipaddress.ip_address(hop.strip())
+        except ValueError:
+            break
+        if not _trusted(address, trusted):
+            return str(address)
+    return "local"
+
+
+def trusted_proxies() -> list[str]:
+    """The extra proxies from SCORECARD_TRUSTED_PROXIES (the machine's own are always trusted)."""
+    return [part for part in os.environ.get(TRUSTED_PROXIES_ENV, "").split(",") if part.strip()]
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,13 @@ so a reader can keep what it derived from earlier days (docs/live-pages.md).
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+
 import duckdb
 import polars as pl
 
 from scorecard.catalog import Catalog
-from scorecard.store import log_activity_change
+from scorecard.store import Reads, Snapshot, log_activity_change
 
 TOUCHED_TABLE = "_touched_rep_days"
 WEEK_START_KEY = "weekly_rollups_week_start"
@@ -87,13 +89,29 @@ def refresh_rollups(cur: duckdb.DuckDBPyConnection, catalog: Catalog, *, touched
     finally:
         cur.unregister("_label_metrics")
     if touched:
-        first = cur.execute(f"SELECT min(day) FROM {TOUCHED_TABLE}").fetchone()
+        first, last = cur.execute(f"SELECT min(day), max(day) FROM {TOUCHED_TABLE}").fetchall()[0]
         _refresh_touched_weeks(cur)
         cur.execute(f"DROP TABLE IF EXISTS {TOUCHED_TABLE}")
-        if first is not None and first[0] is not None:
-            log_activity_change(cur, first[0])
+        if first is not None:
+            log_activity_change(cur, first, last, lambda: day_events(Snapshot(cur), first, last))
     else:
         rebuild_weekly_rollups(cur)
+
+
+def day_events(db: Reads, first: date, last: date) -> pl.DataFrame:
+    """Every event of days first..last inclusive, as scores map them: occurred_at, rep_id, label, outcome, amount.
+
+    In no particular order. One row per event: events rarely share a moment,
+    so grouping them in SQL costs more than it saves.
+    """
+    return db.frame(
+        """
+        SELECT occurred_at, rep_id, coalesce(activity_label, '') AS label,
+               coalesce(outcome_label, '') AS outcome, coalesce(amount, 0)::DOUBLE AS amount
+        FROM events WHERE occurred_at >= ? AND occurred_at < ?
+        """,
+        [datetime.combine(first, time.min), datetime.combine(last + timedelta(days=1), time.min)],
+    )
 
 
 def mark_touched(cur: duckdb.DuckDBPyConnection, select_rep_days_sql: str, params: list[object] | None = None) -> None:

@@ -487,10 +487,26 @@ def tables_written(sql: str) -> set[str]:
 class _TrackedCursor:
     """A write's cursor that notes which tables its statements change (see `Store.write`)."""
 
-    def __init__(self, cur: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, cur: duckdb.DuckDBPyConnection, *, hands_over: bool = False) -> None:
         self._cur = cur
         self.written: set[str] = set()
         self.activity_from: list[date | None] = []  # what log_activity_change was told
+        # The raw events of the days the write changed, as they stand after it (see
+        # `log_activity_change`); None once some change could not hand its days over.
+        self.handed: dict[date, pl.DataFrame] | None = {} if hands_over else None
+
+    def hand_over(self, first: date | None, last: date | None, read: Callable[[], pl.DataFrame] | None) -> None:
+        """Keep the events of days first..last, read now, or give up handing any over."""
+        if self.handed is None:
+            return
+        if first is None or last is None or read is None or (last - first).days >= HANDOVER_DAYS:
+            self.handed = None
+            return
+        events = read()
+        days = events.get_column("occurred_at").dt.date()
+        for offset in range((last - first).days + 1):
+            day = first + timedelta(days=offset)
+            self.handed[day] = events.filter(days == day)  # a later change of the same day replaces it
 
     def execute(self, query: str, parameters: Params = None) -> _TrackedCursor:
         self.written |= tables_written(query)
@@ -536,14 +552,24 @@ def _log_change(cur: duckdb.DuckDBPyConnection, kind: str, tables: list[str] | N
     )
 
 
-def log_activity_change(cur: duckdb.DuckDBPyConnection, from_day: date | None) -> None:
+def log_activity_change(
+    cur: duckdb.DuckDBPyConnection,
+    from_day: date | None,
+    through_day: date | None = None,
+    read_days: Callable[[], pl.DataFrame] | None = None,
+) -> None:
     """Record, inside the caller's write, that activity changed from `from_day` on (None: on every day).
 
     Every write that changes events or rollups must say so (scorecard.rollups
     does): readers keep what they derived from earlier days (docs/live-pages.md).
+    When the change lies within days from_day..through_day, `read_days` reads
+    their raw events (with an `occurred_at` column) as the write leaves them;
+    on a lake, where a reader pays a catalog round trip for them, the write
+    reads them and hands them to this process's readers (`Store.days_written`).
     """
     if isinstance(cur, _TrackedCursor):
         cur.activity_from.append(from_day)
+        cur.hand_over(from_day, through_day, read_days)
     _log_change(cur, "activity", None, from_day)
 
 
@@ -584,6 +610,11 @@ class Changes:
         return out
 
 
+# A write on a lake hands the raw events of the days it changed to this process's readers
+# when they span at most this many days, as a day's or a week's upload does.
+HANDOVER_DAYS = 7
+# How many idle cursors a store keeps for its read helpers: about one per thread that reads at once.
+_IDLE_CURSORS = 8
 # How many of its own writes a store remembers the changes of.
 _OWN_KEPT = 256
 
@@ -675,12 +706,14 @@ class Store:
         self._slots = threading.Condition()
         self._in_use = 0
         self._quiescing = False
+        self._idle: list[duckdb.DuckDBPyConnection] = []  # cursors the read helpers reuse
         self._closed = False
         # Identifies the open history in cache keys: a restore swaps in another
         # history under the same path, so (path, version) alone could collide.
         self.token = uuid.uuid4().hex
         self._own_lock = threading.Lock()
         self._own: dict[int, Changes] = {}  # data version -> what this process's write to it changed
+        self._handed: tuple[int, Mapping[date, pl.DataFrame]] | None = None  # see `days_written`
         self._changed = threading.Condition()
         self._waiting = 0  # threads in wait_for_change; a lake is polled only while there are some
         self._poller: threading.Thread | None = None
@@ -790,12 +823,50 @@ class Store:
                 self._in_use -= 1
                 self._slots.notify_all()
 
+    @contextmanager
+    def _read_cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor for one autocommitted statement, reused from the idle ones when there is one.
+
+        On a lake a new cursor costs a catalog round trip (its `USE` opens a
+        transaction), so the read helpers below keep a few. Only they do: a
+        cursor that ran a transaction or registered a frame is not handed on.
+        """
+        with self._slots:
+            while self._quiescing:
+                self._slots.wait()
+            self._in_use += 1
+            cur = self._idle.pop() if self._idle else None
+        try:
+            if cur is None:
+                cur = self._new_cursor()
+            yield cur
+        except BaseException:
+            if cur is not None:
+                cur.close()
+                cur = None
+            raise
+        finally:
+            with self._slots:
+                self._in_use -= 1
+                if cur is not None and len(self._idle) < _IDLE_CURSORS and not self._closed:
+                    self._idle.append(cur)
+                elif cur is not None:
+                    cur.close()
+                self._slots.notify_all()
+
+    def _drop_idle_cursors(self) -> None:
+        with self._slots:
+            idle, self._idle = self._idle, []
+        for cur in idle:
+            with suppress(duckdb.Error):
+                cur.close()
+
     def fetchall(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
-        with self._cursor() as cur:
+        with self._read_cursor() as cur:
             return cur.execute(sql, params).fetchall()
 
     def fetchone(self, sql: str, params: Params = None) -> tuple[Any, ...] | None:
-        with self._cursor() as cur:
+        with self._read_cursor() as cur:
             return cur.execute(sql, params).fetchone()
 
     def scalar(self, sql: str, params: Params = None) -> Any:
@@ -804,7 +875,7 @@ class Store:
 
     def frame(self, sql: str, params: Params = None) -> pl.DataFrame:
         """Run a query and return its result as a Polars frame."""
-        with self._cursor() as cur:
+        with self._read_cursor() as cur:
             return _frame(cur, sql, params)
 
     # -- the data version ----------------------------------------------------
@@ -904,7 +975,7 @@ class Store:
             try:
                 # On a lake, the snapshot this write starts from: if the commit is the next one, it is ours.
                 started = self._lake_snapshot(cur) if self.backend.is_lake else None
-                tracked = _TrackedCursor(cur)
+                tracked = _TrackedCursor(cur, hands_over=self.backend.is_lake)
                 yield cast(duckdb.DuckDBPyConnection, tracked)
                 own = _log_own(cur, tracked)
                 # The count of writes, on every backend (`writes()`); on a file it is the data version too.
@@ -926,25 +997,41 @@ class Store:
                 # Still under the lock: the newest snapshot is this commit's.
                 self._checked_at = time.monotonic()
                 committed = self._read_version()
-                self._remember_own(committed if started is not None and committed == started + 1 else None, own)
+                ours = committed if started is not None and committed == started + 1 else None
+                self._remember_own(ours, own, tracked.handed)
                 self._announce(committed)
             else:
                 committed = int(row[0]) if row else self._version + 1
-                self._remember_own(committed, own)
+                self._remember_own(committed, own, tracked.handed)
                 self._announce(committed)
 
     def _lake_snapshot(self, cur: duckdb.DuckDBPyConnection) -> int:
         sql = f"SELECT id FROM ducklake_current_snapshot({sql_literal(LAKE_ALIAS)})"
         return int(cur.execute(sql).fetchall()[0][0] or 0)
 
-    def _remember_own(self, version: int | None, changes: Changes | None) -> None:
-        """Keep what this process's write to `version` changed (None: the version is not surely ours)."""
+    def _remember_own(
+        self, version: int | None, changes: Changes | None, handed: Mapping[date, pl.DataFrame] | None
+    ) -> None:
+        """Keep what this process's write to `version` changed (None: the version is not surely ours),
+        and the days it handed over."""
         if version is None:
             return
         with self._own_lock:
             self._own[version] = changes or Changes.none(0)
             while len(self._own) > _OWN_KEPT:
                 del self._own[next(iter(self._own))]
+            if handed:
+                self._handed = (version, handed)
+
+    def days_written(self, version: int) -> Mapping[date, pl.DataFrame]:
+        """The raw events of the days the write that made `version` changed, as it left them.
+
+        Only for a write of this process that handed them over (`log_activity_change`);
+        empty for any other version.
+        """
+        with self._own_lock:
+            handed = self._handed
+        return handed[1] if handed is not None and handed[0] == version else {}
 
     def changes_between(self, version: int, change_id: int, now: int) -> Changes:
         """What changed from data version `version` (its newest change `change_id`) to version `now`.
@@ -1017,6 +1104,7 @@ class Store:
                 self._quiescing = True
                 self._slots.wait_for(lambda: self._in_use == 0)
             try:
+                self._drop_idle_cursors()
                 self._con.close()
                 yield self.path
             finally:
@@ -1036,6 +1124,7 @@ class Store:
         # the condition here, at interpreter exit, aborted the process.
         self._closed = True
         self._stop_pollers()
+        self._drop_idle_cursors()
         self._con.close()
         self._process_lock.close()
 

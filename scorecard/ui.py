@@ -160,13 +160,13 @@ _COOKIE_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 
 
 def client_id() -> str:
-    """Who is guessing, for the sign-in throttle: the connection's address (None on localhost)."""
+    """Who is guessing, for the sign-in throttle: the browser's address, also behind nginx (auth.client_address)."""
     try:
-        address = st.context.ip_address
+        address, forwarded = st.context.ip_address, st.context.headers.get("X-Forwarded-For")
     except Exception:  # outside a browser session
         return "local"
-    # Only a real address counts; anything else (no client, a test harness) is "local".
-    return address if isinstance(address, str) and address else "local"
+    peer = address if isinstance(address, str) and address else None
+    return auth.client_address(peer, forwarded if isinstance(forwarded, str) else None, auth.trusted_proxies())
 
 
 def request_cookies() -> dict[str, str]:

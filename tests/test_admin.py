@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+from datetime import time as dt_time
 
 import polars as pl
 import pytest
 
+from scorecard import admin
 from scorecard.admin import (
     InvalidInput,
     RepEdit,
@@ -278,7 +283,7 @@ def test_update_settings_coerces_form_values(store: Store) -> None:
             "week_start": "Sunday",
             "working_days": [6, 0, 1, 2, 3],
             "day_start": "08:30",
-            "day_end": time(16, 30),
+            "day_end": dt_time(16, 30),
             "holiday_country": "es",
             "custom_holidays": "2026-12-24, 2026-12-31",
             "gross_margin": "0.6",
@@ -287,7 +292,7 @@ def test_update_settings_coerces_form_values(store: Store) -> None:
     loaded = load_settings(store)
     assert loaded == saved
     assert loaded.week_start == 6 and loaded.working_days == (0, 1, 2, 3, 6)
-    assert loaded.day_start == time(8, 30) and loaded.holiday_country == "ES"
+    assert loaded.day_start == dt_time(8, 30) and loaded.holiday_country == "ES"
     assert loaded.custom_holidays == (date(2026, 12, 24), date(2026, 12, 31))
     assert loaded.gross_margin == 0.6
 
@@ -317,3 +322,30 @@ def test_settings_validation_names_the_field_and_changes_nothing(store: Store, c
     assert set(info.value.errors) == fields
     assert all(info.value.errors.values())
     assert load_settings(store) == before
+
+
+def test_two_renames_to_one_name_at_once_cannot_both_pass(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checked inside the write: writers take turns (on a lake across processes), so the second sees the first."""
+    ann, bob = add_rep(store, "Ann Lee"), add_rep(store, "Bob Ray")
+    slow_names = admin._names_of_others
+
+    def names_then_wait(db: object, rep_id: int) -> dict[str, str]:
+        names = slow_names(db, rep_id)  # type: ignore[arg-type]
+        time.sleep(0.3)  # both checks would pass here if they ran outside the write
+        return names
+
+    monkeypatch.setattr(admin, "_names_of_others", names_then_wait)
+    start = threading.Barrier(2)
+
+    def rename(rep_id: int, slug: str) -> str:
+        start.wait()
+        try:
+            update_rep(store, rep_id, RepEdit("Zed Quinn", slug, None, "Sales", True))
+        except InvalidInput as exc:
+            return ",".join(exc.errors)
+        return "saved"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(rename, [ann, bob], ["zed-1", "zed-2"]))
+    assert outcomes == ["display_name", "saved"]
+    assert store.scalar("SELECT count(*) FROM reps WHERE display_name = 'Zed Quinn'") == 1

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from scorecard.auth import (
     PASSCODE_FILE,
     SESSION_SECRET_FILE,
+    TRUSTED_PROXIES_ENV,
     Throttle,
     check_passcode,
+    client_address,
     manager_passcode,
     revoke_session,
     server_secret,
@@ -139,3 +142,40 @@ def test_session_tokens_expire_are_bound_to_the_passcode_and_cannot_be_forged(tm
         assert not session_valid(junk, secret, "s3cret", now)
     revoke_session(token)
     assert not session_valid(token, secret, "s3cret", now)
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "trusted", "client"),
+    [
+        (None, None, (), "local"),  # the manager's own machine, straight to the app
+        ("203.0.113.7", None, (), "203.0.113.7"),  # straight to the app from elsewhere
+        ("203.0.113.7", "198.51.100.1", (), "203.0.113.7"),  # a header from a client nobody trusts proves nothing
+        (None, "198.51.100.1", (), "198.51.100.1"),  # nginx beside the app, as deploy/ configures it
+        (None, "10.0.0.9, 198.51.100.1", (), "198.51.100.1"),  # what the client wrote itself is left of it
+        (None, "198.51.100.1, 127.0.0.1", (), "198.51.100.1"),  # two proxies on this machine
+        ("10.1.2.3", "198.51.100.1", ("10.1.0.0/16",), "198.51.100.1"),  # a load balancer on another machine
+        ("10.1.2.3", "198.51.100.1", ("10.9.0.0/16", "not a network"), "10.1.2.3"),  # ... but not that one
+        (None, "127.0.0.1", (), "local"),
+        (None, "garbage", (), "local"),
+        ("::1", "2001:db8::5", (), "2001:db8::5"),
+    ],
+)
+def test_the_throttle_sees_the_browser_behind_a_proxy_it_trusts(
+    peer: str | None, forwarded: str | None, trusted: tuple[str, ...], client: str
+) -> None:
+    assert client_address(peer, forwarded, trusted) == client
+
+
+def test_the_gate_counts_guesses_per_browser_behind_nginx(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scorecard import ui
+
+    def connection(forwarded: str) -> SimpleNamespace:
+        return SimpleNamespace(ip_address=None, headers={"X-Forwarded-For": forwarded})
+
+    monkeypatch.setattr(ui.st, "context", connection("198.51.100.1"))
+    first = ui.client_id()
+    monkeypatch.setattr(ui.st, "context", connection("198.51.100.2"))
+    assert (first, ui.client_id()) == ("198.51.100.1", "198.51.100.2")
+    monkeypatch.setenv(TRUSTED_PROXIES_ENV, "192.0.2.0/24")
+    monkeypatch.setattr(ui.st, "context", SimpleNamespace(ip_address="192.0.2.10", headers={"X-Forwarded-For": "198.51.100.3"}))
+    assert ui.client_id() == "198.51.100.3"

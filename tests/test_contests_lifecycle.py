@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from typing import cast
 
@@ -22,6 +25,7 @@ from scorecard.contests import (
     edit_suggestion,
     get_contest,
     launch_contest,
+    lifecycle,
     measure_lift,
     running_contests,
     standings_for_rep,
@@ -240,3 +244,31 @@ def test_lift_against_four_comparable_weeks_and_the_week_after(store: Store) -> 
     [row] = history.to_dicts()
     assert row["contest_id"] == contest_id and row["lift_pct"] == pytest.approx(0.5)
     assert row["cost_per_incremental_unit"] == pytest.approx(20.0)
+
+
+def test_two_launches_for_one_metric_at_once_cannot_both_pass(
+    store: Store, behind: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked inside the write: writers take turns (on a lake across processes), so the second sees the first."""
+    [s] = suggest_contests(store, WED_CLOSE)
+    check = lifecycle.active_contest_metrics
+
+    def check_then_wait(db: object, as_of: datetime, team: str | None) -> set[str]:
+        active = check(db, as_of, team)  # type: ignore[arg-type]
+        time.sleep(0.3)  # both launches would find the metric free here if they checked outside the write
+        return active
+
+    monkeypatch.setattr(lifecycle, "active_contest_metrics", check_then_wait)
+    start = threading.Barrier(2)
+
+    def launch(_: int) -> str:
+        start.wait()
+        try:
+            return str(launch_contest(store, s, WED_CLOSE))
+        except ContestError as exc:
+            return str(exc)
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(launch, range(2)))
+    assert sum("one contest per metric" in o for o in outcomes) == 1, outcomes
+    assert store.scalar("SELECT count(*) FROM contests WHERE status <> 'cancelled'") == 1

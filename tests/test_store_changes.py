@@ -10,23 +10,27 @@ so the tests compare the log with the tables whose rows really changed.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
+from pathlib import Path
 
+import polars as pl
 import pytest
 
 from scorecard.admin import merge_reps, set_label_target
 from scorecard.catalog import load_catalog
 from scorecard.goals import GoalChange, add_pto, set_goals
 from scorecard.ingest import ingest_bytes, undo_batch
+from scorecard.rollups import day_events
 from scorecard.scores import rep_scorecard
 from scorecard.scores._context import context
 from scorecard.settings import load_settings, save_settings
 from scorecard.store import EVERY_TABLE, Store, changes_after, tables_written
-from tests.factories import add_counts, add_rep
+from tests.factories import add_counts, add_rep, database_location
 from tests.factories_ingest import csv_bytes
 from tests.factories_pace import HEADER
 from tests.test_backup import _snapshot
+from tests.test_scores_batch import assert_same
 
 
 @pytest.mark.parametrize(
@@ -108,3 +112,70 @@ def test_what_a_store_knows_of_its_own_writes_is_what_the_log_says(store: Store)
         now = store.data_version()
         assert store.changes_between(version, change, now) == changes_after(store, change), name
         assert store.changes_between(first_version, first_change, now) == changes_after(store, first_change), name
+
+
+# -- a lake write hands the days it changed to its own readers ------------------------------------------
+
+
+@pytest.fixture
+def lake(tmp_path: Path) -> Iterator[Store]:
+    location, data_path = database_location(tmp_path, "handover", backend="ducklake-sqlite")
+    with Store(location, data_path=data_path) as s:
+        yield s
+
+
+def _as_read(store: Store, day: date) -> pl.DataFrame:
+    return day_events(store, day, day).sort(pl.all())
+
+
+def test_a_lake_write_hands_over_the_days_it_changed_as_it_left_them(lake: Store) -> None:
+    _team(lake)
+    rows = [["Ana Lopez", f"2026-11-{d} 1{d % 10}:00:00", "Meeting", "", "", "", f"h-{d}"] for d in (17, 19)]
+    ingest_bytes(lake, "two-days.csv", csv_bytes(HEADER, rows))
+    handed = lake.days_written(lake.data_version())
+    assert sorted(handed) == [date(2026, 11, 17), date(2026, 11, 18), date(2026, 11, 19)]  # the span, all of it
+    for day, events in handed.items():
+        assert events.sort(pl.all()).equals(_as_read(lake, day)), day
+    assert handed[date(2026, 11, 18)].height == 0  # a day between, with nothing on it, is handed over empty
+    undo_batch(lake, ingest_bytes(lake, "one.csv", csv_bytes(HEADER, [rows[0][:6] + ["h-undo"]])).batch_id)
+    after_undo = lake.days_written(lake.data_version())
+    assert after_undo[date(2026, 11, 17)].sort(pl.all()).equals(_as_read(lake, date(2026, 11, 17)))
+    assert lake.days_written(lake.data_version() - 1) == {}  # only the newest write's, and only for its version
+
+
+def test_a_lake_reader_uses_the_handed_days_and_scores_what_a_fresh_process_does(lake: Store) -> None:
+    _team(lake)
+    as_of = datetime(2026, 11, 18, 15, 0)
+    rep_scorecard(lake, "ana-lopez", as_of)
+    _upload(lake, "Ana Lopez")
+    reads: list[str] = []
+    read = lake.frame
+    lake.frame = lambda sql, params=None: reads.append(sql) or read(sql, params)  # type: ignore[method-assign]
+    card = rep_scorecard(lake, "ana-lopez", as_of)
+    assert not [sql for sql in reads if "FROM events" in sql], "the upload's days came from the write, not the lake"
+    with Store(lake.backend.spec, data_path=lake.backend.data_path) as fresh:  # as another process reads it
+        assert fresh.days_written(fresh.data_version()) == {}
+        assert_same(card, rep_scorecard(fresh, "ana-lopez", as_of))
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        pytest.param(lambda s: ingest_bytes(s, "wide.csv", csv_bytes(HEADER, [
+            ["Ana Lopez", "2026-11-02 10:00:00", "Meeting", "", "", "", "w-1"],
+            ["Ana Lopez", "2026-11-18 10:00:00", "Meeting", "", "", "", "w-2"]])), id="an upload spanning 17 days"),
+        pytest.param(lambda s: save_settings(s, dataclasses.replace(load_settings(s), week_start=6)),
+                     id="a rebuild of every week"),
+    ],
+)  # fmt: skip
+def test_a_lake_write_hands_over_nothing_it_cannot_bound(lake: Store, write: Callable[[Store], object]) -> None:
+    _team(lake)
+    write(lake)
+    assert lake.days_written(lake.data_version()) == {}
+
+
+def test_a_file_hands_nothing_over(tmp_path: Path) -> None:
+    with Store(tmp_path / "file.duckdb") as file:
+        _team(file)
+        _upload(file, "Ana Lopez")
+        assert file.days_written(file.data_version()) == {}

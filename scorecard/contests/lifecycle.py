@@ -19,7 +19,7 @@ from scorecard.catalog import load_catalog
 from scorecard.contests import _data
 from scorecard.contests.sizing import Format, check_window
 from scorecard.contests.suggest import Suggestion, active_contest_metrics
-from scorecard.store import Store, next_ids
+from scorecard.store import Snapshot, Store, next_ids
 
 State = Literal["scheduled", "running", "finished", "cancelled"]
 
@@ -154,11 +154,12 @@ def launch_contest(store: Store, suggestion: Suggestion, launched_at: datetime) 
         raise ContestError("a contest needs at least one participant")
     if suggestion.budget < 0:
         raise ContestError("the budget cannot be negative")
-    if suggestion.metric in active_contest_metrics(
-        store, datetime.combine(suggestion.start, launched_at.time()), suggestion.team
-    ):
-        raise ContestError(f"{suggestion.label} already has a contest: run one contest per metric at a time")
     with store.write() as cur:
+        # Checked inside the write: writers take turns, on a lake across every process too, so two
+        # launches for one metric cannot both find it free.
+        start = datetime.combine(suggestion.start, launched_at.time())
+        if suggestion.metric in active_contest_metrics(Snapshot(cur), start, suggestion.team):
+            raise ContestError(f"{suggestion.label} already has a contest: run one contest per metric at a time")
         contest_id = next_ids(cur, "contest_id_seq")[0]
         cur.execute(
             "INSERT INTO contests (contest_id, metric, format, team, start_day, end_day, rules, budget, rationale, "

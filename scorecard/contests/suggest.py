@@ -39,7 +39,7 @@ from scorecard.funnel import value_per_unit
 from scorecard.goals import pto_days, weekly_goals
 from scorecard.scores import team_view
 from scorecard.settings import TeamSettings, load_settings
-from scorecard.store import Store
+from scorecard.store import Reads, Store
 
 # Weeks of history used to split a race into divisions by past performance.
 DIVISION_HISTORY_WEEKS = 4
@@ -112,7 +112,7 @@ def team_gap_metrics(store: Store, as_of: datetime, team: str | None) -> list[st
     return [m.metric for m in team_view(store, as_of, team=team).metrics if m.is_team_gap]
 
 
-def active_contest_metrics(store: Store, as_of: datetime, team: str | None) -> set[str]:
+def active_contest_metrics(store: Reads, as_of: datetime, team: str | None) -> set[str]:
     """Metrics with a contest running or scheduled: one contest per metric at a time."""
     rows = store.fetchall(
         "SELECT DISTINCT metric FROM contests WHERE status <> 'cancelled' AND end_day >= ? "

@@ -63,6 +63,9 @@ class Context:
     # with that date: carried over while the setup is the same and no write
     # changed activity before it.
     activity_memo: dict[tuple[Any, ...], tuple[date, Any]] = field(default_factory=dict)
+    # The raw events of the days the write that made this version changed, when
+    # this process made it and handed them over (store.days_written): read from here, not the lake.
+    written_days: Mapping[date, pl.DataFrame] = field(default_factory=dict)
 
     @property
     def amount_metrics(self) -> list[str]:
@@ -158,6 +161,7 @@ def context(store: Store) -> Context:
             ctx = _reread(store, version, cached)
     else:
         ctx = _reread(store, version, None)
+    ctx.written_days = store.days_written(version)
     with _contexts_lock:
         _contexts[store] = ctx
     return ctx

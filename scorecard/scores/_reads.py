@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from scorecard.rollups import week_start_sql
+from scorecard.rollups import day_events, week_start_sql
 from scorecard.scores._context import Context
 from scorecard.scores._reps import Scope, scope_ids
 from scorecard.store import Store
@@ -230,16 +230,8 @@ def _day_events(store: Store, ctx: Context, day: date) -> pl.DataFrame:
     """A whole day's events, one row per event and metric, in time order: occurred_at, rep_id, metric, actual."""
 
     def read() -> pl.DataFrame:
-        # One row per event: events rarely share a moment, so grouping them in
-        # SQL costs more than it saves; callers sum by rep and metric anyway.
-        events = store.frame(
-            """
-            SELECT occurred_at, rep_id, coalesce(activity_label, '') AS label,
-                   coalesce(outcome_label, '') AS outcome, coalesce(amount, 0)::DOUBLE AS amount
-            FROM events WHERE occurred_at >= ? AND occurred_at < ?
-            """,
-            [datetime.combine(day, time.min), datetime.combine(day + timedelta(days=1), time.min)],
-        )
+        handed = ctx.written_days.get(day)  # the write that made this version may have handed them over
+        events = handed if handed is not None else day_events(store, day, day)
         mapping, connects = _mapping(ctx)
         amount = pl.col("metric").is_in(ctx.amount_metrics)
         mapped = events.with_columns(connected=pl.col("outcome").is_in(connects)).join(
@@ -251,7 +243,7 @@ def _day_events(store: Store, ctx: Context, day: date) -> pl.DataFrame:
             pl.col("rep_id").cast(pl.Int32),
             "metric",
             actual=pl.when(amount).then(pl.col("amount")).otherwise(pl.lit(1.0)),
-        ).sort("occurred_at")
+        ).sort("occurred_at", "rep_id", "metric", "actual")  # every column: the same rows in one order, however read
 
     return ctx.memoised(("day_events", day), read, activity_before=day + timedelta(days=1))
 
