@@ -94,7 +94,9 @@ def match_key(text: str | None) -> str:
 
 def fold_key(text: str | None) -> str:
     """A name without accents, case or punctuation: 'Ana López-Ruiz' and 'ana lopez ruiz' fold alike."""
-    decomposed = unicodedata.normalize("NFKD", normalize_name(text))
+    # Case folded before the accents go: a Greek letter with iota subscript (ᾳ) folds to α + ι, as its capitals
+    # (ΑΙ) do, so a name exported in capitals still folds alike. Again after: NFKD can bring back capitals (ℌ).
+    decomposed = unicodedata.normalize("NFKD", normalize_name(text).casefold())
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     return " ".join("".join(ch if ch.isalnum() else " " for ch in bare).split())
 
