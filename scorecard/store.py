@@ -809,19 +809,23 @@ class Store:
             return self._new_cursor()
 
     @contextmanager
-    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _slot(self) -> Iterator[None]:
+        """Hold a slot while a cursor is in use: `quiesced` waits for none to be, and new ones wait while it runs."""
         with self._slots:
             while self._quiescing:
                 self._slots.wait()
             self._in_use += 1
         try:
-            cur = self._new_cursor()
-            with cur:
-                yield cur
+            yield
         finally:
             with self._slots:
                 self._in_use -= 1
                 self._slots.notify_all()
+
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._slot(), self._new_cursor() as cur:
+            yield cur
 
     @contextmanager
     def _read_cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -831,28 +835,22 @@ class Store:
         transaction), so the read helpers below keep a few. Only they do: a
         cursor that ran a transaction or registered a frame is not handed on.
         """
-        with self._slots:
-            while self._quiescing:
-                self._slots.wait()
-            self._in_use += 1
-            cur = self._idle.pop() if self._idle else None
-        try:
+        with self._slot():
+            with self._slots:
+                cur = self._idle.pop() if self._idle else None
             if cur is None:
                 cur = self._new_cursor()
-            yield cur
-        except BaseException:
-            if cur is not None:
+            try:
+                yield cur
+            except BaseException:
                 cur.close()
-                cur = None
-            raise
-        finally:
+                raise
+            # Given back while the slot is still held, so `quiesced` never finds it among the idle ones too late.
             with self._slots:
-                self._in_use -= 1
-                if cur is not None and len(self._idle) < _IDLE_CURSORS and not self._closed:
+                if len(self._idle) < _IDLE_CURSORS and not self._closed:
                     self._idle.append(cur)
-                elif cur is not None:
-                    cur.close()
-                self._slots.notify_all()
+                    return
+            cur.close()
 
     def _drop_idle_cursors(self) -> None:
         with self._slots:
